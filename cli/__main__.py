@@ -1,0 +1,3 @@
+from kaoping.cli import main
+
+main()
