@@ -35,6 +35,11 @@ def _chinese_of() -> dict[str, str]:
     return _CHINESE
 
 
+def keyword_spellings() -> set[str]:
+    """Every keyword in both languages."""
+    return set(_chinese_of())
+
+
 def describe_terminal(name: str) -> str:
     from .parser import get_parser
 

@@ -1,0 +1,65 @@
+"""The `kaoping` command: thin wrappers over library calls (kaoping.dsl, kaoping.compiler)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from kaoping.dsl.diagnostics import Severity, render, render_short, to_json
+from kaoping.dsl.inspect import render_tree, scheme_to_dict
+from kaoping.dsl.load import CheckResult, check_path
+
+
+def _print_diagnostics(result: CheckResult, fmt: str, show_notes: bool = True) -> None:
+    for d in result.diagnostics:
+        if d.severity is Severity.NOTE and not show_notes:
+            continue
+        click.echo(render(d, result.sources) + "\n" if fmt == "human" else render_short(d))
+
+
+def _summary(result: CheckResult) -> str:
+    counts = {s: sum(1 for d in result.diagnostics if d.severity is s) for s in Severity}
+    return (f"{counts[Severity.ERROR]} 个错误，{counts[Severity.WARNING]} 个警告，{counts[Severity.NOTE]} 个提示"
+            f"（{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, {counts[Severity.NOTE]} notes）")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kaoping")
+def main() -> None:
+    """kaoping (考评): check, inspect, compile and score assessment schemes (.scheme files)."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["human", "short", "json"]), default="human",
+              help="human: 带源码与箭头; short: 每条一行; json: 供编辑器与工具使用")
+@click.option("--no-notes", is_flag=True, help="不显示提示（note），只显示错误与警告")
+def check(files, fmt, no_notes):
+    """检查方案文件 / check scheme files. Exit 0: no errors; 1: errors found; 2: usage error."""
+    results = [check_path(f) for f in files]
+    if fmt == "json":
+        click.echo(to_json([d for r in results for d in r.diagnostics]))
+    else:
+        for f, r in zip(files, results):
+            _print_diagnostics(r, fmt, not no_notes)
+            click.echo(f"{f}: {_summary(r)}", err=fmt == "short")
+    sys.exit(0 if all(r.ok for r in results) else 1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出整棵树")
+@click.option("--items", is_flag=True, help="同时列出二级指标")
+def inspect(file, as_json, items):
+    """显示方案的指标树、合计、计数与上限 / show the tree with computed totals, counts and caps."""
+    result = check_path(file)
+    if result.scheme is None:
+        _print_diagnostics(result, "human")
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(scheme_to_dict(result.scheme), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_tree(result.scheme, items=items))
+    sys.exit(0 if result.ok else 1)

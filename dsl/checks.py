@@ -1,0 +1,539 @@
+"""Checks on the resolved model, all reported at once, each with a stable code.
+
+E01xx syntax and files · E02xx names and ids · E03xx sums, counts, deadlines, locks ·
+E/W/N04xx the scheme's own rules and exceptions · N05xx assumptions · E06xx formulas.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from decimal import Decimal
+
+from . import ast as A
+from . import model as M
+from .deadlines import parse_deadline
+from .diagnostics import Diagnostic, Related, Severity, error, note, warning
+from .names import DOT_ATTRS, FUNCTIONS, ITEM_FIELDS
+from .source import Span
+from .syntax_errors import keyword_spellings
+
+
+def _rel(place: M.Place, message: str) -> Related:
+    return Related(place.span, message, place.source)
+
+
+def fmt(value: Decimal | None) -> str:
+    """A decimal as a person writes it: 65, 1.5, 0.25 (never 65.00 or 1E+1)."""
+    if value is None:
+        return "—"
+    text = format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class Checker:
+    def __init__(self, scheme: M.Scheme):
+        self.s = scheme
+        self.out: list[Diagnostic] = []
+        self.categories = {}
+        self.leaves_by_id = {}
+        for root in scheme.roots:
+            for node in root.walk():
+                if node.kind == M.CATEGORY:
+                    self.categories.setdefault(node.key, node)
+                else:
+                    self.leaves_by_id.setdefault(node.key, node)
+
+    def run(self) -> list[Diagnostic]:
+        self.check_ids()
+        for root in (*self.s.roots, *self.s.unit_blocks):
+            for node in root.walk():
+                self.check_node(node)
+        self.check_names()
+        self.check_formulas()
+        self.check_rules()
+        self.check_exceptions()
+        self.list_assumptions()
+        return self.out
+
+    # ------------------------------------------------------------------ ids
+    def check_ids(self):
+        scopes = [list(self.s.roots)] + [[u] for u in self.s.unit_blocks]
+        by_unit: dict = {}
+        for u in self.s.unit_blocks:
+            by_unit.setdefault(u.unit, []).append(u)
+        scopes = [list(self.s.roots)] + list(by_unit.values())
+        for scope in scopes:
+            seen: dict[str, M.Node] = {}
+            for root in scope:
+                for node in root.walk():
+                    if node.kind == M.CATEGORY:
+                        continue
+                    first = seen.get(node.key)
+                    if first is not None:
+                        self.out.append(error(
+                            "E0201", f"编号 {node.key} 重复", f"duplicate id {node.key}", node.place.span,
+                            node.place.source, label="重复的编号", related=(_rel(first.place, "第一次出现"),),
+                            hint="每个指标的编号在方案中只能出现一次"))
+                    else:
+                        seen[node.key] = node
+                    for child in node.children:
+                        if not child.key.startswith(node.key + "-"):
+                            self.out.append(error(
+                                "E0202", f"编号 {child.key} 不属于上级指标 {node.key}",
+                                f"id {child.key} does not belong under {node.key}", child.place.span,
+                                child.place.source, label=f"应以 {node.key}- 开头",
+                                related=(_rel(node.place, "上级指标"),),
+                                hint=f"二级指标的编号应为 {node.key}-1、{node.key}-2 …"))
+
+    # ------------------------------------------------------------------ one node
+    def check_node(self, node: M.Node):
+        src = node.place.source
+        what = f"{'类别' if node.kind == M.CATEGORY else '指标'} {node.key}"
+        summed = [c for c in node.children if "not_summed" not in c.flags]
+        has_points = [c for c in summed if c.points is not None or c.counts_as is not None]
+        if node.declared is not None and has_points:
+            total = sum((c.contribution for c in summed), Decimal(0))
+            if total != node.declared:
+                parts = " + ".join(f"{c.key} {fmt(c.contribution)}" for c in summed[:12])
+                if len(summed) > 12:
+                    parts += " + …"
+                self.out.append(error(
+                    "E0301", f"{what} 的下级合计 {fmt(total)} 分，与声明的 {fmt(node.declared)} 分不符",
+                    f"children sum to {fmt(total)}, declared {fmt(node.declared)}",
+                    node.points_place.span, node.points_place.source, label=f"声明 {fmt(node.declared)} 分",
+                    hint=f"{parts} = {fmt(total)}"))
+        if node.cap is not None and has_points:
+            total = sum((c.points or Decimal(0) for c in summed), Decimal(0))
+            if total > node.cap:
+                self.out.append(error(
+                    "E0302", f"{what} 的下级合计 {fmt(total)} 分，超过上限 {fmt(node.cap)} 分",
+                    f"children sum to {fmt(total)}, above the cap {fmt(node.cap)}", node.place.span, src,
+                    label=f"上限 {fmt(node.cap)} 分"))
+        if node.kind == M.CATEGORY and "no_level2" in node.flags:
+            for leaf in node.walk():
+                if leaf.kind == M.ITEM:
+                    self.out.append(error(
+                        "E0306", f"类别 {node.key} 不设二级指标，{leaf.key} 却是二级指标",
+                        "level-2 item under a category without level 2", leaf.place.span, leaf.place.source,
+                        label="二级指标", related=(_rel(node.place, "声明“无二级指标”"),)))
+        deadline = node.fields.get("deadline") if node.kind != M.CATEGORY else None
+        if deadline is not None and (node.is_leaf or node.kind == M.INDICATOR):
+            parsed = parse_deadline(deadline.text)
+            if isinstance(parsed, str):
+                self.out.append(error(
+                    "E0304", f"时限“{deadline.text}”不是日期：{parsed}", "deadline is not a date",
+                    node.place.span, src, label=f"{node.key} 的时限"))
+        if node.kind == M.CATEGORY and self.s.kind == "scheme" and node.declared is not None and not node.leaves():
+            self.out.append(note(
+                "N0302", f"类别 {node.key} 声明 {fmt(node.declared)} 分，但未列出指标", "category lists no indicators",
+                node.place.span, src, label="没有指标"))
+        if node.is_leaf and node.points is None and self.s.kind == "scheme":
+            self.out.append(note(
+                "N0308", f"指标 {node.key} 未设分值（开放参数），评分前须补上", "indicator has no points yet",
+                node.place.span, src, label="没有权重/分值"))
+        for kind, declared, place in node.declared_counts:
+            actual = count_of(node, kind)
+            if actual != declared:
+                word, unit = COUNT_WORDS[kind]
+                self.out.append(error(
+                    "E0303", f"{what} 声明{word} {declared} {unit}，实际列出 {actual} {unit}",
+                    f"declared {declared} {kind}, the table has {actual}", place.span, place.source,
+                    label=f"声明 {declared}"))
+
+    # ------------------------------------------------------------------ names
+    def known_names(self) -> dict[str, str]:
+        names = {}
+        for n in self.categories:
+            names[n] = "类别"
+        for n in self.s.inputs:
+            names[n] = "输入"
+        for n in self.s.groups:
+            names[n] = "加减分组"
+        for n in self.s.formulas:
+            names[n] = "得分"
+        for c in self.s.classes.values():
+            for f in c.formulas:
+                names.setdefault(f.name, "得分")
+        for root in self.s.unit_blocks:
+            for node in root.walk():
+                if node.kind == M.CATEGORY:
+                    names.setdefault(node.key, "类别")
+        return names
+
+    def unknown(self, name: str, span, src, known, what="名称"):
+        close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+        hint = f"是不是“{close[0]}”？" if close else ""
+        for kw in sorted(keyword_spellings(), key=len, reverse=True):
+            if name.startswith(kw) and len(name) > len(kw) and re.match(r"[^\W\d]", kw):
+                hint = f"关键字与名称连写了？请写成“{kw} {name[len(kw):]}”" + (f"；或者是“{close[0]}”？" if close else "")
+                break
+        self.out.append(error("E0204", f"未定义的{what}“{name}”", f"undefined name {name!r}", span, src,
+                              label="未定义", hint=hint))
+
+    def check_expr(self, expr, src: str, known: dict, item_context=False):
+        stack = [expr]
+        while stack:
+            e = stack.pop()
+            if isinstance(e, A.Ref):
+                if e.name not in known and not (item_context and e.name in ITEM_FIELDS):
+                    self.unknown(e.name, e.span, src, known)
+            elif isinstance(e, A.AttrRef):
+                if e.name not in known:
+                    self.unknown(e.name, e.span, src, known)
+                elif e.attr not in DOT_ATTRS:
+                    self.out.append(error("E0204", f"“{e.name}”没有属性“{e.attr}”",
+                                          f"no attribute {e.attr!r}", e.span, src,
+                                          hint="可用：" + "、".join(DOT_ATTRS)))
+            elif isinstance(e, A.Call):
+                spec = FUNCTIONS.get(e.func)
+                if spec is None:
+                    self.unknown(e.func, e.span, src, FUNCTIONS, what="函数")
+                elif len(e.args) < spec[0] or (spec[1] is not None and len(e.args) > spec[1]):
+                    self.out.append(error("E0207", f"函数 {e.func} 的参数个数不对（写了 {len(e.args)} 个）",
+                                          "wrong number of arguments", e.span, src))
+                for arg in e.args:
+                    if isinstance(arg, A.Ref) and e.func in ("均值", "最大", "最小", "名次") and arg is e.args[-1] \
+                            and len(e.args) == 2 and (arg.name in self.s.classes or arg.name == "全部单位"):
+                        continue
+                    stack.append(arg)
+            elif isinstance(e, A.ItemRef):
+                if e.id not in self.leaves_by_id and not any(
+                        n.key == e.id for u in self.s.unit_blocks for n in u.walk()):
+                    self.unknown(e.id, e.span, src, self.leaves_by_id, what="指标")
+            elif isinstance(e, A.BinOp):
+                stack += [e.right, e.left]
+            elif isinstance(e, A.Neg):
+                stack.append(e.operand)
+            elif isinstance(e, A.Compare):
+                stack += [e.right, e.left]
+            elif isinstance(e, A.Contains):
+                stack.append(e.subject)
+            elif isinstance(e, A.BoolOp):
+                stack += list(reversed(e.items))
+            elif isinstance(e, A.Not):
+                stack.append(e.item)
+            # Num, External, Has: nothing to resolve (Has names evidence given in results)
+
+    def check_names(self):
+        known = self.known_names()
+        for f in self._all_formulas():
+            self.check_expr(f.expr, f.place.source, known)
+        for m in self.s.methods.values():
+            for c in m.method.clauses:
+                if c.kind in ("standard", "value"):
+                    self.check_expr(c.value, m.place.source, known)
+        nodes = [n for r in (*self.s.roots, *self.s.unit_blocks) for n in r.walk()]
+        for node in nodes:
+            if node.method is not None and node.method not in self.s.methods:
+                self.out.append(error(
+                    "E0206", f"未定义的评分法“{node.method}”", f"undefined method {node.method!r}",
+                    node.place.span, node.place.source, label=f"{node.key} 的评分法",
+                    hint=_did_you_mean(node.method, self.s.methods)))
+        for g in self.s.groups.values():
+            for e in g.entries:
+                if e.method is not None and e.method not in self.s.methods:
+                    self.out.append(error("E0206", f"未定义的评分法“{e.method}”", f"undefined method {e.method!r}",
+                                          e.place.span, e.place.source, hint=_did_you_mean(e.method, self.s.methods)))
+        for m in self.s.methods.values():
+            base = m.method.arg if m.method.kind == "based_on" else None
+            if base is not None and base.text not in self.s.methods:
+                self.out.append(error("E0206", f"未定义的评分法“{base.text}”", f"undefined method {base.text!r}",
+                                      base.span, m.place.source, hint=_did_you_mean(base.text, self.s.methods)))
+        spellings = keyword_spellings()
+        decls = [(n, "类别", n_.place) for n, n_ in self.categories.items()]
+        decls += [(n, "输入", i.place) for n, i in self.s.inputs.items()]
+        decls += [(n, "得分", f.place) for n, f in self.s.formulas.items()]
+        decls += [(n, "评分法", m.place) for n, m in self.s.methods.items()]
+        for name, what, place in decls:
+            if name in spellings:
+                self.out.append(warning(
+                    "W0102", f"{what}名称“{name}”与关键字相同", "name equals a keyword", place.span, place.source,
+                    hint=f"在关键字可出现的位置会被当作关键字；可改名，或写成「{name}」"))
+
+    def _all_formulas(self):
+        yield from self.s.formulas.values()
+        for c in self.s.classes.values():
+            yield from c.formulas
+
+    # ------------------------------------------------------------------ formulas
+    def check_formulas(self):
+        """Cycles among formulas (each class sees its own formulas over the scheme's)."""
+        views = [dict(self.s.formulas)]
+        for c in self.s.classes.values():
+            view = dict(self.s.formulas)
+            view.update({f.name: f for f in c.formulas})
+            views.append(view)
+        reported = set()
+        for view in views:
+            for cycle in _cycles(view):
+                key = frozenset(cycle)
+                if key in reported:
+                    continue
+                reported.add(key)
+                first = view[cycle[0]]
+                path = " → ".join(cycle + [cycle[0]])
+                self.out.append(error(
+                    "E0601", f"得分公式循环引用：{path}", f"formulas depend on each other in a cycle: {path}",
+                    first.place.span, first.place.source, label="循环从这里开始",
+                    related=tuple(_rel(view[n].place, "循环的一环") for n in cycle[1:])))
+
+    # ------------------------------------------------------------------ rules
+    def check_rules(self):
+        for rule in self.s.rules:
+            r = rule.rule
+            sev = {"error": Severity.ERROR, "warning": Severity.WARNING, "note": Severity.NOTE}[rule.level]
+            code = {"error": "E0401", "warning": "W0401", "note": "N0401"}[rule.level]
+            if r.form == "each":
+                self._check_each(rule, sev, code)
+                continue
+            known = self.known_names()
+            before = len(self.out)
+            for cond in filter(None, (r.premise, r.conclusion)):
+                self.check_expr(cond, rule.place.source, known)
+            if len(self.out) != before:
+                continue
+            ev = _StaticEval(self)
+            try:
+                if r.premise is not None and not ev.cond(r.premise):
+                    continue
+                ok = ev.cond(r.conclusion)
+            except _NotStatic:
+                continue
+            if ok:
+                continue
+            place = ev.first_place or self._scheme_place()
+            excepted = self._exception_for(rule.name, ev.places)
+            if excepted is not None:
+                self.out.append(note("N0402", f"规则 {rule.name} 不满足，已按例外处理：{excepted[1]}",
+                                     "rule not met; approved exception recorded", excepted[2].span,
+                                     excepted[2].source, related=(_rel(rule.place, "规则"),)))
+                continue
+            self.out.append(Diagnostic(
+                code, sev, f"不满足规则“{rule.name}”：{ev.explain(r.conclusion)}", f"rule {rule.name} is not met",
+                place.span, place.source, label="不满足", related=(_rel(rule.place, "规则在此定义"),)))
+
+    def _scheme_place(self) -> M.Place:
+        return self.s.roots[0].place if self.s.roots else M.Place(self.s.source, Span(1, 1, 1, 2))
+
+    def _exception_for(self, rule: str, nodes):
+        for node in nodes:
+            for ex in node.exceptions:
+                if ex[0] == rule:
+                    return ex
+        return None
+
+    def _check_each(self, rule: M.RuleModel, sev, code):
+        r = rule.rule
+        known = self.known_names()
+        scope_nodes = []
+        for name in r.scope:
+            node = self.categories.get(name.text)
+            if node is None:
+                self.unknown(name.text, name.span, rule.place.source, self.categories, what="类别")
+            else:
+                scope_nodes.append(node)
+        before = len(self.out)
+        for cond in filter(None, (r.premise, r.conclusion)):
+            self.check_expr(cond, rule.place.source, known, item_context=True)
+        if len(self.out) != before:
+            return
+        for scope in scope_nodes:
+            for leaf in scope.leaves():
+                ev = _StaticEval(self, leaf)
+                try:
+                    if r.premise is not None and not ev.cond(r.premise):
+                        continue
+                    if ev.cond(r.conclusion):
+                        continue
+                except _NotStatic:
+                    continue
+                ex = next((e for e in leaf.exceptions if e[0] == rule.name), None)
+                if ex is not None:
+                    self.out.append(note(
+                        "N0402", f"{leaf.key} 不满足规则“{rule.name}”，已按例外处理：{ex[1]}",
+                        "rule not met; approved exception recorded", ex[2].span, ex[2].source,
+                        label="例外", related=(_rel(rule.place, "规则在此定义"),)))
+                    continue
+                self.out.append(Diagnostic(
+                    code, sev, f"{leaf.key} 不满足规则“{rule.name}”：{ev.explain(r.conclusion)}",
+                    f"{leaf.key} does not meet rule {rule.name}", leaf.place.span, leaf.place.source,
+                    label="不满足", related=(_rel(rule.place, "规则在此定义"),),
+                    hint=f"如经批准，可在该指标上写：例外 {rule.name} \"理由\""))
+
+    def check_exceptions(self):
+        names = {r.name for r in self.s.rules}
+        for root in (*self.s.roots, *self.s.unit_blocks):
+            for node in root.walk():
+                for rule, _reason, place in node.exceptions:
+                    if rule not in names:
+                        self.out.append(warning(
+                            "W0403", f"例外所指的规则“{rule}”不存在", f"exception names unknown rule {rule!r}",
+                            place.span, place.source, hint=_did_you_mean(rule, names)))
+
+    def list_assumptions(self):
+        for a in self.s.assumptions:
+            self.out.append(note("N0501", f"假定（{a.subject}）：{a.text}", "assumption the scheme relies on",
+                                 a.place.span, a.place.source, label="假定"))
+
+
+COUNT_WORDS = {"level1": ("一级指标", "项"), "level2": ("二级指标", "条"), "items": ("条目", "条")}
+
+
+def count_of(node: M.Node, kind: str) -> int:
+    """一级指标: level-1 indicators; 二级指标: level-2 items; 条目: leaves."""
+    if kind == "items":
+        return len(node.leaves())
+    wanted = M.INDICATOR if kind == "level1" else M.ITEM
+    return sum(1 for n in node.walk() if n.kind == wanted)
+
+
+def _did_you_mean(name, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+    return f"是不是“{close[0]}”？" if close else ""
+
+
+def _refs(expr) -> set[str]:
+    out, stack = set(), [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, A.Ref):
+            out.add(e.name)
+        elif isinstance(e, A.AttrRef):
+            pass
+        elif isinstance(e, A.Call):
+            stack += list(e.args)
+        elif isinstance(e, A.BinOp):
+            stack += [e.left, e.right]
+        elif isinstance(e, A.Neg):
+            stack.append(e.operand)
+    return out
+
+
+def _cycles(view: dict) -> list[list[str]]:
+    """Elementary cycles found by an iterative depth-first search (one per back edge)."""
+    graph = {n: sorted(r for r in _refs(f.expr) if r in view) for n, f in view.items()}
+    color = {n: 0 for n in graph}
+    cycles = []
+    for start in graph:
+        if color[start]:
+            continue
+        stack = [(start, iter(graph[start]))]
+        path = [start]
+        color[start] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                stack.pop()
+                path.pop()
+                color[node] = 2
+            elif color[nxt] == 1:
+                cycles.append(path[path.index(nxt):])
+            elif color[nxt] == 0:
+                color[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, iter(graph[nxt])))
+    return cycles
+
+
+class _NotStatic(Exception):
+    """The condition needs results (inputs, evidence): it is checked when scoring, not here."""
+
+
+class _StaticEval:
+    """Evaluates a rule over the scheme itself: counts, points, texts of one leaf."""
+
+    def __init__(self, checker: Checker, leaf: M.Node | None = None):
+        self.c = checker
+        self.leaf = leaf
+        self.places: list[M.Node] = []
+        self.first_place: M.Place | None = None
+        self.trace: dict = {}
+
+    def _node(self, name: str) -> M.Node:
+        node = self.c.categories.get(name) or self.c.leaves_by_id.get(name)
+        if node is None:
+            raise _NotStatic
+        self.places.append(node)
+        if self.first_place is None and node.place.source == self.c.s.source:
+            self.first_place = node.place
+        return node
+
+    def expr(self, e):
+        if isinstance(e, A.Num):
+            return e.value
+        if isinstance(e, A.Ref):
+            if self.leaf is not None and e.name in ITEM_FIELDS:
+                return _field(self.leaf, ITEM_FIELDS[e.name])
+            node = self._node(e.name)
+            return node.points if node.points is not None else Decimal(0)
+        if isinstance(e, A.ItemRef):
+            node = self._node(e.id)
+            return node.points or Decimal(0)
+        if isinstance(e, A.Call) and e.func in ("计数", "分值"):
+            nodes = [self._node(a.name if isinstance(a, A.Ref) else a.id) for a in e.args
+                     if isinstance(a, (A.Ref, A.ItemRef))]
+            if len(nodes) != len(e.args):
+                raise _NotStatic
+            value = (Decimal(sum(len(n.leaves()) for n in nodes)) if e.func == "计数"
+                     else sum((n.points or Decimal(0) for n in nodes), Decimal(0)))
+            self.trace[e] = value
+            return value
+        if isinstance(e, A.BinOp):
+            left, right = self.expr(e.left), self.expr(e.right)
+            if e.op == "/" and right == 0:
+                raise _NotStatic
+            return {"+": left + right, "-": left - right, "*": left * right}.get(e.op) if e.op != "/" else left / right
+        if isinstance(e, A.Neg):
+            return -self.expr(e.operand)
+        raise _NotStatic
+
+    def cond(self, c) -> bool:
+        if isinstance(c, A.Compare):
+            left, right = self.expr(c.left), self.expr(c.right)
+            if isinstance(left, str) or isinstance(right, str):
+                return (left == right) == (c.op == "=")
+            self.trace[c] = (left, right)
+            return {"=": left == right, "!=": left != right, ">=": left >= right, "<=": left <= right,
+                    ">": left > right, "<": left < right}[c.op]
+        if isinstance(c, A.Contains):
+            text = self.expr(c.subject)
+            if not isinstance(text, str):
+                raise _NotStatic
+            hits = [n for n in c.needles if n in text]
+            self.trace[c] = hits
+            return not hits if c.negate else bool(hits)
+        if isinstance(c, A.BoolOp):
+            results = [self.cond(i) for i in c.items]
+            return all(results) if c.op == "and" else any(results)
+        if isinstance(c, A.Not):
+            return not self.cond(c.item)
+        raise _NotStatic
+
+    def explain(self, c) -> str:
+        if isinstance(c, A.Compare) and c in self.trace:
+            left, right = self.trace[c]
+            return f"实际为 {fmt(left)}，要求 {c.op} {fmt(right)}" if c.op != "=" else \
+                f"实际为 {fmt(left)}，要求 = {fmt(right)}"
+        if isinstance(c, A.Contains) and c in self.trace:
+            hits = self.trace[c]
+            if c.negate:
+                return "含有“" + "”“".join(hits) + "”"
+            return "不含“" + "”“".join(c.needles) + "”中的任何一个"
+        return "条件不成立"
+
+
+def _field(leaf: M.Node, field: str) -> str | Decimal:
+    if field == "text":
+        return leaf.text or ""
+    if field == "key":
+        return leaf.key
+    if field == "points":
+        return leaf.points or Decimal(0)
+    value = leaf.fields.get(field)
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return " ".join(value)
+    return getattr(value, "text", value)

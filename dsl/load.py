@@ -1,0 +1,95 @@
+"""The front end as one call: read a file (and its templates), parse, resolve, check."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import attrs
+
+from . import model as M
+from .checks import Checker
+from .diagnostics import Diagnostic, Severity, error
+from .parser import parse
+from .resolve import Resolver, check_depth
+from .source import DecodeProblem, Source, Span, decode
+
+MAX_TEMPLATE_CHAIN = 8
+
+
+@attrs.frozen
+class CheckResult:
+    scheme: M.Scheme | None  # None when the file could not be parsed or resolved
+    diagnostics: list[Diagnostic]
+    sources: dict[str, Source]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return self.scheme is not None and not self.errors
+
+
+def _read(path: Path, name: str) -> tuple[Source | None, list[Diagnostic]]:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return None, [error("E0002", f"无法读取文件：{err.strerror or err}", "cannot read the file",
+                            Span(0, 0, 0, 0), name)]
+    try:
+        text = decode(data)
+    except DecodeProblem as p:
+        return None, [error("E0001", p.message, p.gloss, Span.point(p.line, p.column), name)]
+    return Source(name, text), []
+
+
+def check_text(text: str, name: str = "<text>", base_dir: Path | None = None) -> CheckResult:
+    return _check(Source(name, text), base_dir or Path.cwd(), {})
+
+
+def check_path(path: str | os.PathLike) -> CheckResult:
+    name = os.fspath(path)
+    source, diags = _read(Path(path), name)
+    if source is None:
+        return CheckResult(None, diags, {})
+    return _check(source, Path(path).parent, {})
+
+
+def _check(source: Source, base_dir: Path, sources: dict) -> CheckResult:
+    sources[source.name] = source
+    files = []  # (name, AST) from the scheme to its root template
+    diags: list[Diagnostic] = []
+    current, current_dir = source, base_dir
+    while True:
+        if not current.text.strip():
+            diags.append(error("E0107", "文件是空的", "the file is empty", Span(1, 1, 1, 2), current.name,
+                               hint="一个方案以 方案 \"标题\" { … } 开始"))
+            return CheckResult(None, diags, sources)
+        tree, problems = parse(current)
+        diags += problems or check_depth(tree, current.name)
+        if tree is None or diags:
+            return CheckResult(None, diags, sources)
+        files.append((current.name, tree))
+        if tree.inherit is None:
+            break
+        target = current_dir / tree.inherit
+        name = os.path.normpath(os.path.join(os.path.dirname(current.name), tree.inherit))
+        if name in (n for n, _ in files) or len(files) > MAX_TEMPLATE_CHAIN:
+            diags.append(error("E0106", f"模板继承形成循环或过长：{tree.inherit}", "template chain loops",
+                               tree.inherit_span, current.name))
+            return CheckResult(None, diags, sources)
+        nxt, problems = _read(target, name)
+        if nxt is None:
+            diags.append(error("E0106", f"找不到继承的模板“{tree.inherit}”", "inherited template not found",
+                               tree.inherit_span, current.name, label="按本文件所在目录查找",
+                               hint=problems[0].message if problems else ""))
+            return CheckResult(None, diags, sources)
+        sources[name] = nxt
+        current, current_dir = nxt, target.parent
+    resolver = Resolver()
+    scheme = resolver.resolve(files)
+    diags = resolver.diags + Checker(scheme).run()
+    diags.sort(key=Diagnostic.sort_key)
+    return CheckResult(scheme, diags, sources)

@@ -1,0 +1,20 @@
+"""The vocabulary formulas and rules may use besides declared names: functions and fields."""
+
+from __future__ import annotations
+
+# name → (minimum args, maximum args or None, when it is known: "static" / "unit" / "cross")
+FUNCTIONS = {
+    "计数": (1, None, "static"),   # number of leaf indicators under the categories/indicators named
+    "分值": (1, 1, "static"),      # declared (or summed) points of a category or indicator
+    "较大": (2, None, "unit"),     # the larger of several values of one unit
+    "较小": (2, None, "unit"),
+    "均值": (1, 2, "cross"),       # mean over the units scored together (optionally of one class)
+    "最大": (1, 2, "cross"),
+    "最小": (1, 2, "cross"),
+    "名次": (1, 2, "cross"),       # rank among the units scored together, largest first
+}
+# Fields of one leaf indicator, usable in `每项 于 X` rules.
+ITEM_FIELDS = {"内容": "text", "备注": "remark", "依据": "basis", "责任": "owner", "分管": "leader",
+               "责任人": "person", "主体": "assessor", "时限": "deadline", "编号": "key", "分值": "points"}
+# Attributes readable with a dot: 正向激励加分.上限
+DOT_ATTRS = {"上限": "cap", "满分": "full", "分值": "points"}

@@ -1,0 +1,301 @@
+"""AST (one file, or a scheme and its templates) → the resolved model.
+
+Merging: a scheme's category with the same name as a template category at the same level is
+merged into it (attributes override, children are appended); a 锁定 category cannot be changed.
+Methods, inputs, groups, formulas, unit classes and rules are inherited and may be redefined by
+name. Attributes set on a level-1 indicator (分管 责任 责任人 主体 依据 时限) are inherited by its
+items; a category's 评分 method by everything below it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from . import ast as A
+from . import model as M
+from .diagnostics import Diagnostic, Related, error, note, warning
+
+MAX_DEPTH = 32
+_POINT_KEYS = ("full", "points", "weight")
+_FIELD_KEYS = ("leader", "owner", "person", "assessor", "basis", "deadline", "remark", "printed_id")
+_INHERITED_FIELDS = ("leader", "owner", "person", "assessor", "basis", "deadline")
+_REPEATABLE = ("exception", "assume")
+_FLAG_KEYS = ("locked", "no_level2", "not_summed", "may_negative", "may_exceed", "optional")
+KIND_WORDS = {M.CATEGORY: "类别", M.INDICATOR: "指标", M.ITEM: "二级指标"}
+
+
+@attrs.define
+class _Draft:
+    kind: str
+    key: str
+    text: str | None
+    attrs: dict  # key → (value, Place); repeatable keys → list
+    children: list
+    place: M.Place
+    locked_by: M.Place | None = None
+    unit: str | None = None
+
+
+class Resolver:
+    """Collects diagnostics while turning one scheme (with its templates) into a model."""
+
+    def __init__(self):
+        self.diags: list[Diagnostic] = []
+        self.assumptions: list[M.Assumption] = []
+
+    # ---------------------------------------------------------------- attributes
+    def _attrs(self, attr_nodes, src: str, what: str) -> dict:
+        out: dict = {}
+        for a in attr_nodes:
+            key = "declared" if a.key in _POINT_KEYS else a.key
+            place = M.Place(src, a.span)
+            if a.key in _REPEATABLE:
+                out.setdefault(key, []).append((a.value, place))
+                if a.key == "assume":
+                    self.assumptions.append(M.Assumption(a.value, what, place))
+                continue
+            if key in out:
+                first = out[key][1]
+                self.diags.append(error(
+                    "E0208", f"{what} 的属性重复：同一属性写了两次", "attribute given twice", a.span, src,
+                    label="第二次", related=(M_related(first, "第一次"),), hint="删去其中一个"))
+                continue
+            out[key] = (a.value, place)
+        return out
+
+    # ---------------------------------------------------------------- tree drafts
+    def _draft_entry(self, node, src: str, depth: int, unit: str | None):
+        if isinstance(node, A.Category):
+            return self._draft_category(node, src, depth, unit)
+        if isinstance(node, A.Indicator):
+            attrs_ = self._attrs(node.attrs, src, f"指标 {node.id}")
+            children = [self._draft_item(i, src, 2, unit) for i in (node.items or ())]
+            return _Draft(M.INDICATOR, node.id, node.text, attrs_, children, M.Place(src, node.id_span), unit=unit)
+        return self._draft_item(node, src, 1, unit)
+
+    def _draft_item(self, item: A.Item, src: str, level: int, unit):
+        kind = M.ITEM if level == 2 else M.INDICATOR
+        attrs_ = self._attrs(item.attrs, src, f"{KIND_WORDS[kind]} {item.id}")
+        return _Draft(kind, item.id, item.text, attrs_, [], M.Place(src, item.id_span), unit=unit)
+
+    def _draft_category(self, cat: A.Category, src: str, depth: int, unit):
+        attrs_ = self._attrs(cat.attrs, src, f"类别 {cat.name.text}")
+        draft = _Draft(M.CATEGORY, cat.name.text, cat.label, attrs_, [], M.Place(src, cat.name.span), unit=unit)
+        if depth >= MAX_DEPTH:
+            return draft  # too deep: reported by check_depth before resolving
+        draft.children = [self._draft_entry(c, src, depth + 1, unit) for c in cat.children]
+        return draft
+
+    def _merge(self, base: list, extra: list):
+        """Merge a scheme's drafts into its template's (same level, same category name)."""
+        by_name = {d.key: d for d in base if d.kind == M.CATEGORY}
+        for d in extra:
+            target = by_name.get(d.key) if d.kind == M.CATEGORY else None
+            if target is None:
+                base.append(d)
+                continue
+            changed = [k for k, (v, _p) in d.attrs.items() if k not in _REPEATABLE
+                       and (k not in target.attrs or target.attrs[k][0] != v)]
+            if target.locked_by is not None and (changed or d.children):
+                self.diags.append(error(
+                    "E0305", f"类别 {d.key} 由模板锁定，方案不能修改其内容或分值",
+                    "a locked template section was changed", d.place.span, d.place.source,
+                    label="修改了锁定的类别", related=(M_related(target.locked_by, "模板在此锁定"),),
+                    hint="删去方案中的这部分；锁定的内容只能由模板修改"))
+                continue
+            for k, v in d.attrs.items():
+                if k in _REPEATABLE:
+                    target.attrs.setdefault(k, []).extend(v)
+                else:
+                    target.attrs[k] = v
+            self._merge(target.children, d.children)
+
+    def _mark_locked(self, drafts: list, locked_by=None):
+        for d in drafts:
+            lock = locked_by
+            if "locked" in d.attrs:
+                lock = d.attrs["locked"][1]
+            d.locked_by = lock
+            self._mark_locked(d.children, lock)
+
+    # ---------------------------------------------------------------- freezing
+    def _freeze(self, d: _Draft, inherited_method, inherited_fields: dict, level: int) -> M.Node:
+        at = d.attrs
+        method = inherited_method
+        inline = None
+        if "method" in at:
+            value = at["method"][0]
+            if isinstance(value, A.Method):
+                inline, method = value, None
+            else:
+                method = value.text
+        fields = dict(inherited_fields) if d.kind != M.CATEGORY else {}
+        for k in _FIELD_KEYS:
+            if k in at:
+                fields[k] = at[k][0]
+        child_fields = {k: fields[k] for k in _INHERITED_FIELDS if k in fields} if d.kind == M.INDICATOR else {}
+        child_level = 0 if d.kind == M.CATEGORY else level + 1
+        children = tuple(
+            self._freeze(c, method if inline is None else None, child_fields,
+                         (1 if c.kind != M.CATEGORY else 0) if d.kind == M.CATEGORY else child_level)
+            for c in d.children)
+        if inline is not None:
+            children = tuple(attrs.evolve(c, inline_method=c.inline_method or inline) for c in children)
+        declared = at["declared"][0] if "declared" in at else None
+        if declared is not None:
+            points = declared
+        elif children and any(c.points is not None or c.counts_as is not None for c in children):
+            points = sum((c.contribution for c in children if "not_summed" not in c.flags), Decimal(0))
+        else:
+            points = None
+        rng = at.get("range", (None,))[0]
+        return M.Node(
+            kind=d.kind, key=d.key, text=d.text, level=0 if d.kind == M.CATEGORY else level,
+            declared=declared, points=points,
+            cap=at["cap"][0] if "cap" in at else None,
+            counts_as=at["counts_as"][0] if "counts_as" in at else None,
+            method=method, inline_method=inline, fields=fields,
+            flags=frozenset(k for k in _FLAG_KEYS if k in at),
+            value_range=tuple(rng) if rng else None,
+            default=at["default"][0] if "default" in at else None,
+            exceptions=tuple((v.rule.text, v.reason, p) for v, p in at.get("exception", [])),
+            declared_counts=tuple((k, n, M.Place(p.source, sp)) for k, n, sp in
+                                  (at["declare"][0].entries if "declare" in at else ()) for p in [at["declare"][1]]),
+            children=children, place=d.place,
+            points_place=at["declared"][1] if "declared" in at else None, unit=d.unit)
+
+    # ---------------------------------------------------------------- whole scheme
+    def resolve(self, files: list[tuple[str, A.Scheme]]) -> M.Scheme:
+        """files: the scheme first, then its templates (nearest first)."""
+        drafts: list = []
+        unit_drafts: list = []
+        unit_classes: dict = {}
+        named: dict = {}  # kind → {name: (decl, src)}, later files override earlier (templates first)
+        rules: dict = {}
+        invariants, cases, vetoes, gates, exempts, populations = [], [], [], [], [], []
+        ranking = grades = None
+        meta: dict = {}
+        precision = None
+        rescale = False
+        for src, tree in reversed(files):  # the root template first, the scheme last
+            file_drafts = []
+            for m in tree.meta:
+                if m.key == "precision":
+                    precision = m.value
+                elif m.key == "rescale":
+                    rescale = True
+                elif m.key == "assume":
+                    self.assumptions.append(M.Assumption(m.value, tree.title, M.Place(src, m.span)))
+                else:
+                    meta[m.key] = m.value
+            for stmt in tree.body:
+                if isinstance(stmt, A.Category):
+                    file_drafts.append(self._draft_category(stmt, src, 1, None))
+                elif isinstance(stmt, A.UnitBlock):
+                    for child in stmt.children:
+                        unit_drafts.append(self._draft_entry(child, src, 1, stmt.name))
+                    unit_classes[stmt.name] = stmt.unit_class.text if stmt.unit_class else None
+                elif isinstance(stmt, (A.InputDecl, A.GroupDecl, A.Formula, A.MethodDef, A.UnitClass)):
+                    kind = type(stmt).__name__
+                    table = named.setdefault(kind, {})
+                    prev = table.get(stmt.name.text)
+                    if prev is not None and prev[1] == src:
+                        self.diags.append(error(
+                            "E0203", f"名称“{stmt.name.text}”重复定义", "name defined twice", stmt.name.span, src,
+                            label="第二次定义", related=(M_related(M.Place(src, prev[0].name.span), "第一次定义"),)))
+                        continue
+                    table[stmt.name.text] = (stmt, src)
+                elif isinstance(stmt, A.Rule):
+                    rules[stmt.name.text] = (stmt, src)
+                elif isinstance(stmt, A.Invariant):
+                    invariants.append(stmt)
+                elif isinstance(stmt, A.Case):
+                    cases.append(stmt)
+                elif isinstance(stmt, A.Ranking):
+                    ranking = stmt
+                elif isinstance(stmt, A.Grades):
+                    grades = stmt
+                elif isinstance(stmt, A.Veto):
+                    vetoes.append(stmt)
+                elif isinstance(stmt, A.Gate):
+                    gates.append(stmt)
+                elif isinstance(stmt, A.Exempt):
+                    exempts.append(stmt)
+                elif isinstance(stmt, A.Population):
+                    populations.append(stmt)
+            if not drafts:
+                drafts = file_drafts
+            else:
+                self._mark_locked(drafts)
+                self._merge(drafts, file_drafts)
+        roots = tuple(self._freeze(d, None, {}, 0) for d in drafts)
+        units = tuple(self._freeze(d, None, {}, 1 if d.kind != M.CATEGORY else 0) for d in unit_drafts)
+        main_src, main = files[0]
+        return M.Scheme(
+            kind=main.kind, title=main.title, year=main.year, meta=meta, precision=precision, rescale=rescale,
+            roots=roots, unit_blocks=units, unit_block_classes=unit_classes,
+            inputs={n: self._input(d, s) for n, (d, s) in named.get("InputDecl", {}).items()},
+            groups={n: self._group(d, s) for n, (d, s) in named.get("GroupDecl", {}).items()},
+            formulas={n: self._formula(d, s, None) for n, (d, s) in named.get("Formula", {}).items()},
+            methods={n: M.MethodModel(n, d.method, M.Place(s, d.name.span))
+                     for n, (d, s) in named.get("MethodDef", {}).items()},
+            classes={n: self._unit_class(d, s) for n, (d, s) in named.get("UnitClass", {}).items()},
+            rules=tuple(self._rule(d, s) for d, s in rules.values()),
+            invariants=tuple(invariants), cases=tuple(cases), ranking=ranking, grades=grades,
+            vetoes=tuple(vetoes), gates=tuple(gates), exempts=tuple(exempts), populations=tuple(populations),
+            assumptions=tuple(self.assumptions + self._method_assumptions(named.get("MethodDef", {}))),
+            source=main_src, chain=tuple(s for s, _ in files[1:]))
+
+    def _method_assumptions(self, methods: dict):
+        return [M.Assumption(c.value, f"评分法 {n}", M.Place(s, c.span))
+                for n, (d, s) in methods.items() for c in d.method.clauses if c.kind == "assume"]
+
+    def _input(self, d: A.InputDecl, src) -> M.Input:
+        at = self._attrs(d.attrs, src, f"输入 {d.name.text}")
+        return M.Input(d.name.text, d.label, at.get("declared", (None,))[0], at.get("source", (None,))[0],
+                       "shared" in at, "optional" in at, at.get("default", (None,))[0], M.Place(src, d.name.span))
+
+    def _group(self, d: A.GroupDecl, src) -> M.Group:
+        at = self._attrs(d.attrs, src, d.name.text)
+        entries = []
+        for e in d.entries:
+            eat = self._attrs(e.attrs, src, e.name.text)
+            ref = eat.get("method", (None,))[0]
+            entries.append(M.GroupEntryModel(
+                e.name.text, e.label, eat.get("cap", (None,))[0],
+                ref.text if isinstance(ref, A.Name) else None, ref if isinstance(ref, A.Method) else None,
+                M.Place(src, e.name.span)))
+        return M.Group(d.kind, d.name.text, d.label, at.get("cap", (None,))[0], tuple(entries),
+                       M.Place(src, d.name.span))
+
+    def _formula(self, d: A.Formula, src, unit_class) -> M.FormulaModel:
+        at = self._attrs(d.attrs, src, d.name.text)
+        return M.FormulaModel(d.name.text, d.label, d.expr, at.get("precision", (None,))[0], unit_class,
+                              M.Place(src, d.name.span))
+
+    def _unit_class(self, d: A.UnitClass, src) -> M.UnitClassModel:
+        formulas = tuple(self._formula(s, src, d.name.text) for s in d.stmts if isinstance(s, A.Formula))
+        overrides = tuple(s for s in d.stmts if isinstance(s, A.Override))
+        return M.UnitClassModel(d.name.text, d.label, formulas, overrides, M.Place(src, d.name.span))
+
+    def _rule(self, d: A.Rule, src) -> M.RuleModel:
+        at = self._attrs(d.attrs, src, f"规则 {d.name.text}")
+        return M.RuleModel(d.name.text, d, at.get("level", ("error",))[0], M.Place(src, d.name.span))
+
+
+def M_related(place: M.Place, message: str) -> Related:
+    return Related(place.span, message, place.source)
+
+
+def check_depth(tree: A.Scheme, src: str) -> list[Diagnostic]:
+    """Categories nested deeper than MAX_DEPTH: reported once, without recursion."""
+    stack = [(s, 1) for s in tree.body if isinstance(s, A.Category)]
+    while stack:
+        cat, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return [error("E0105", f"类别嵌套过深（超过 {MAX_DEPTH} 层）", f"categories nested deeper than {MAX_DEPTH}",
+                          cat.name.span, src, label=f"第 {depth} 层", hint="真实方案很少超过 5 层，请检查括号是否配对")]
+        stack.extend((c, depth + 1) for c in cat.children if isinstance(c, A.Category))
+    return []

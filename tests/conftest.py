@@ -1,0 +1,33 @@
+"""Shared helpers: check a scheme given as text, and list its diagnostics compactly."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kaoping.dsl.load import check_path, check_text
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMES = ROOT / "schemes"
+
+
+def check(text: str, name: str = "t.scheme"):
+    return check_text(textwrap.dedent(text).strip() + "\n", name)
+
+
+def codes(result, *, notes: bool = False):
+    """[(code, line, column), …] in source order; notes only when asked."""
+    return [(d.code, d.span.line, d.span.column) for d in result.diagnostics
+            if notes or d.severity.value != "note"]
+
+
+@pytest.fixture
+def tmp_scheme(tmp_path):
+    def write(text: str, name: str = "t.scheme") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).strip() + "\n", encoding="utf-8")
+        return path
+    return write
