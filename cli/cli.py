@@ -63,3 +63,35 @@ def inspect(file, as_json, items):
     else:
         click.echo(render_tree(result.scheme, items=items))
     sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.argument("results", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              help="table: 得分说明与排名; json: 稳定的 JSON 格式（见 docs/scoring.md）")
+@click.option("--items/--no-items", default=True, help="得分说明中是否列出二级指标")
+def score(scheme, results, fmt, items):
+    """按方案为考评结果评分 / score RESULTS (JSON or CSV) with SCHEME; rank units by class."""
+    from kaoping.compiler.explain import explain_text, report_json
+    from kaoping.compiler.results import read_results
+    from kaoping.compiler.scoring import score_units
+
+    checked = check_path(scheme)
+    if not checked.ok:
+        _print_diagnostics(checked, "short", show_notes=False)
+        click.echo(f"{scheme}: 方案有错误，不能评分 / the scheme has errors", err=True)
+        sys.exit(1)
+    units, problems = read_results(results)
+    for p in problems:
+        click.echo(f"{p.place}: [{p.code}] {p.message}", err=True)
+    if problems:
+        sys.exit(1)
+    scores = score_units(checked.scheme, units)
+    if fmt == "json":
+        click.echo(json.dumps(report_json(checked.scheme.title, scores), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{checked.scheme.title}：{len(scores)} 个单位\n")
+        for s in scores:
+            click.echo(explain_text(s, items=items) + "\n")
+    sys.exit(1 if any(s["problems"] for s in scores) else 0)

@@ -14,6 +14,7 @@ from . import ast as A
 from . import model as M
 from .deadlines import parse_deadline
 from .diagnostics import Diagnostic, Related, Severity, error, note, warning
+from .methods import MethodError, method_diagnostics, plan_of
 from .names import DOT_ATTRS, FUNCTIONS, ITEM_FIELDS
 from .source import Span
 from .syntax_errors import keyword_spellings
@@ -53,8 +54,22 @@ class Checker:
         self.check_formulas()
         self.check_rules()
         self.check_exceptions()
+        self.check_methods()
         self.list_assumptions()
         return self.out
+
+    def check_methods(self):
+        plans, diags = method_diagnostics(self.s.methods, lambda m: m.place.source)
+        self.out += diags
+        named = {n: m.method for n, m in self.s.methods.items()}
+        for root in (*self.s.roots, *self.s.unit_blocks):
+            for node in root.walk():
+                if node.inline_method is not None and node.is_leaf:
+                    try:
+                        plan_of(node.inline_method, named)
+                    except MethodError as err:
+                        self.out.append(error(err.code, f"{node.key} 的评分法：{err.message}", err.gloss,
+                                              err.span, node.place.source))
 
     # ------------------------------------------------------------------ ids
     def check_ids(self):
@@ -91,10 +106,16 @@ class Checker:
         src = node.place.source
         what = f"{'类别' if node.kind == M.CATEGORY else '指标'} {node.key}"
         summed = [c for c in node.children if "not_summed" not in c.flags]
-        has_points = [c for c in summed if c.points is not None or c.counts_as is not None]
+        has_points = [c for c in summed if c.points is not None or (c.counts_as is not None and c.leaves())]
         if node.declared is not None and has_points:
             total = sum((c.contribution for c in summed), Decimal(0))
-            if total != node.declared:
+            accepted = next((e for e in node.exceptions if e[0] == BUILTIN_SUM), None)
+            if total != node.declared and accepted is not None:
+                self.out.append(note(
+                    "N0402", f"{what} 的下级合计 {fmt(total)} 分，与声明的 {fmt(node.declared)} 分不符，"
+                    f"已按例外处理：{accepted[1]}", "sum does not close; approved exception recorded",
+                    accepted[2].span, accepted[2].source, label="例外"))
+            elif total != node.declared:
                 parts = " + ".join(f"{c.key} {fmt(c.contribution)}" for c in summed[:12])
                 if len(summed) > 12:
                     parts += " + …"
@@ -134,7 +155,7 @@ class Checker:
                 node.place.span, src, label="没有权重/分值"))
         for kind, declared, place in node.declared_counts:
             actual = count_of(node, kind)
-            if actual != declared:
+            if actual != declared and (node.leaves() or node.kind != M.CATEGORY):
                 word, unit = COUNT_WORDS[kind]
                 self.out.append(error(
                     "E0303", f"{what} 声明{word} {declared} {unit}，实际列出 {actual} {unit}",
@@ -280,6 +301,9 @@ class Checker:
 
     # ------------------------------------------------------------------ rules
     def check_rules(self):
+        """A template's rules bind the schemes that extend it; a template alone is not judged by them."""
+        if self.s.kind == "template":
+            return
         for rule in self.s.rules:
             r = rule.rule
             sev = {"error": Severity.ERROR, "warning": Severity.WARNING, "note": Severity.NOTE}[rule.level]
@@ -362,7 +386,7 @@ class Checker:
                     hint=f"如经批准，可在该指标上写：例外 {rule.name} \"理由\""))
 
     def check_exceptions(self):
-        names = {r.name for r in self.s.rules}
+        names = {r.name for r in self.s.rules} | {BUILTIN_SUM}
         for root in (*self.s.roots, *self.s.unit_blocks):
             for node in root.walk():
                 for rule, _reason, place in node.exceptions:
@@ -377,6 +401,8 @@ class Checker:
                                  a.place.span, a.place.source, label="假定"))
 
 
+# The built-in check an exception may name: 例外 分值合计 "原表标注 30 分，细项合计 25 分"
+BUILTIN_SUM = "分值合计"
 COUNT_WORDS = {"level1": ("一级指标", "项"), "level2": ("二级指标", "条"), "items": ("条目", "条")}
 
 

@@ -19,9 +19,10 @@ from .diagnostics import Diagnostic, Related, error, note, warning
 
 MAX_DEPTH = 32
 _POINT_KEYS = ("full", "points", "weight")
-_FIELD_KEYS = ("leader", "owner", "person", "assessor", "basis", "deadline", "remark", "printed_id")
+_FIELD_KEYS = ("leader", "owner", "person", "assessor", "basis", "deadline", "remark", "printed_id", "precision")
 _INHERITED_FIELDS = ("leader", "owner", "person", "assessor", "basis", "deadline")
 _REPEATABLE = ("exception", "assume")
+_LOCK_FREE = ("leader", "owner", "person", "deadline", "remark", "assessor")
 _FLAG_KEYS = ("locked", "no_level2", "not_summed", "may_negative", "may_exceed", "optional")
 KIND_WORDS = {M.CATEGORY: "类别", M.INDICATOR: "指标", M.ITEM: "二级指标"}
 
@@ -88,29 +89,45 @@ class Resolver:
         draft.children = [self._draft_entry(c, src, depth + 1, unit) for c in cat.children]
         return draft
 
-    def _merge(self, base: list, extra: list):
-        """Merge a scheme's drafts into its template's (same level, same category name)."""
-        by_name = {d.key: d for d in base if d.kind == M.CATEGORY}
+    def _merge(self, base: list, extra: list, locked_by: M.Place | None = None):
+        """Merge a scheme's drafts into its template's: categories by name, indicators by id.
+
+        Under a 锁定 section only the responsibility fields may be filled in (说明(3): 内容、权重不能
+        改变); anything else, and any new entry, is reported as E0305.
+        """
+        index = {(d.kind == M.CATEGORY, d.key): d for d in base}
         for d in extra:
-            target = by_name.get(d.key) if d.kind == M.CATEGORY else None
+            target = index.get((d.kind == M.CATEGORY, d.key))
+            lock = target.locked_by if target is not None else locked_by
             if target is None:
+                if lock is not None:
+                    self._locked_error(d, lock, "在锁定的类别中新增了内容")
+                    continue
                 base.append(d)
+                index[(d.kind == M.CATEGORY, d.key)] = d
                 continue
-            changed = [k for k, (v, _p) in d.attrs.items() if k not in _REPEATABLE
-                       and (k not in target.attrs or target.attrs[k][0] != v)]
-            if target.locked_by is not None and (changed or d.children):
-                self.diags.append(error(
-                    "E0305", f"类别 {d.key} 由模板锁定，方案不能修改其内容或分值",
-                    "a locked template section was changed", d.place.span, d.place.source,
-                    label="修改了锁定的类别", related=(M_related(target.locked_by, "模板在此锁定"),),
-                    hint="删去方案中的这部分；锁定的内容只能由模板修改"))
+            changed = [k for k in d.attrs if k not in _REPEATABLE
+                       and (k not in target.attrs or target.attrs[k][0] != d.attrs[k][0])]
+            if d.text is not None and d.text != target.text:
+                changed.append("text")
+            if lock is not None and [k for k in changed if k not in _LOCK_FREE]:
+                self._locked_error(d, lock, "修改了锁定的内容或分值")
                 continue
+            if d.text is not None:
+                target.text = d.text
             for k, v in d.attrs.items():
                 if k in _REPEATABLE:
                     target.attrs.setdefault(k, []).extend(v)
                 else:
                     target.attrs[k] = v
-            self._merge(target.children, d.children)
+            self._merge(target.children, d.children, lock)
+
+    def _locked_error(self, d: _Draft, lock: M.Place, what: str):
+        self.diags.append(error(
+            "E0305", f"{KIND_WORDS[d.kind]} {d.key}：{what}；该部分由模板锁定",
+            "a locked template section was changed", d.place.span, d.place.source,
+            label="不能修改", related=(M_related(lock, "模板在此锁定"),),
+            hint="锁定部分的内容和权重只能由模板修改；方案只可补填 时限、分管、责任、责任人、备注"))
 
     def _mark_locked(self, drafts: list, locked_by=None):
         for d in drafts:

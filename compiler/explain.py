@@ -1,0 +1,106 @@
+"""The explanation (得分说明) as text a unit can read, and the stable JSON contract.
+
+JSON contract (version 1), printed by `kaoping score --format json`:
+{"version": 1, "scheme": title, "units": [{"unit", "class", "total", "rank", "grade",
+  "problems": [{"code", "message", "key", "place"}],
+  "formulas": {name: value}, "breakdown": [node…], "inputs": [node…], "groups": [node…]}],
+ "ranking": [{"group", "unit", "total", "rank", "grade"}]}
+node: {"key", "kind", "label", "input", "rule", "points", "full", "clipped", "clip", "source",
+       "children": [node…]}. Every number is a string: an exact decimal ("87.35") or, when the
+decimal does not terminate, an exact fraction ("524/3").
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from . import runtime as R
+
+
+def _jsonable(value):
+    if isinstance(value, Fraction):
+        return R.exact(value)
+    if isinstance(value, Decimal):
+        return R.exact(Fraction(value))
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def node_json(line: dict) -> dict:
+    out = {k: _jsonable(line[k]) for k in ("key", "kind", "label", "input", "rule", "points", "full", "clipped",
+                                           "clip", "source")}
+    out["children"] = [node_json(c) for c in line["children"]]
+    return out
+
+
+def unit_json(score: dict) -> dict:
+    return {
+        "unit": score["unit"], "class": score["class"], "total": _jsonable(score["total"]),
+        "rank": score.get("rank"), "grade": score.get("grade"),
+        "problems": score["problems"],
+        "formulas": {k: _jsonable(v) for k, v in score["formulas"].items()},
+        "breakdown": [node_json(n) for n in score["tree"]],
+        "inputs": [node_json(n) for n in score["inputs"]],
+        "groups": [node_json(n) for n in score["groups"]],
+    }
+
+
+def report_json(title: str, scores: list[dict]) -> dict:
+    return {
+        "version": 1, "scheme": title, "units": [unit_json(s) for s in scores],
+        "ranking": [{"group": s.get("group"), "unit": s["unit"], "total": _jsonable(s["total"]),
+                     "rank": s.get("rank"), "grade": s.get("grade")}
+                    for s in sorted(scores, key=lambda s: (str(s.get("group")), s.get("rank") or 10 ** 9))
+                    if s.get("rank") is not None],
+    }
+
+
+def _line_text(line: dict) -> str:
+    pts, full = line["points"], line["full"]
+    head = f"{line['key']}"
+    text = f"{head} {line['rule']}" if line["rule"] else head
+    if line["kind"] in ("item", "indicator") and not line["children"]:
+        text += f"，得 {R.show(pts)} 分"
+        if full is not None:
+            lost = full - pts
+            text += f"（权重 {R.show(full)}）" + (f"，失 {R.show(lost)} 分" if lost > 0 else "")
+    else:
+        text += f"，得 {R.show(pts)} 分" + (f"（满分 {R.show(full)}）" if full is not None else "")
+    if line["clip"]:
+        text += f"；{line['clip']}"
+    return text
+
+
+def explain_text(score: dict, items: bool = True) -> str:
+    """得分说明: the total, then every node with its rule, clip and points."""
+    head = f"【{score['unit']}】" + (f"（{score['class']}）" if score["class"] else "")
+    out = [head]
+    if score["problems"]:
+        out.append("  结果有问题，未计算总分：")
+        out += [f"    [{p['code']}] {p['place']}：{p['message']}" for p in score["problems"]]
+        return "\n".join(out)
+    total = score["total"]
+    out.append(f"  总分 {R.show(total)}" + (f"（{score['total_name']}）" if score.get("total_name") else "")
+               + (f"，第 {score['rank']} 名" if score.get("rank") else "")
+               + (f"，等次 {score['grade']}" if score.get("grade") else ""))
+    for note in score.get("grade_notes", []):
+        out.append(f"  {note}")
+    for name, value in score["formulas"].items():
+        out.append(f"  得分 {name} = {R.show(value)}")
+
+    def walk(line, depth):
+        if not items and line["kind"] == "item":
+            return
+        out.append("  " * depth + _line_text(line))
+        for child in line["children"]:
+            walk(child, depth + 1)
+
+    for line in score["tree"]:
+        walk(line, 1)
+    for line in score["inputs"] + score["groups"]:
+        walk(line, 1)
+    return "\n".join(out)

@@ -1,0 +1,33 @@
+"""The ranking spec (排名, 等次, 比例, 否决) as plain data for runtime.rank_units."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from kaoping.dsl import ast as A
+from kaoping.dsl import model as M
+
+
+def _has_names(cond) -> tuple[str, ...]:
+    """有 X / 任一 {有 X, 有 Y} / 有 X 或 有 Y → the evidence names, any of which triggers."""
+    if isinstance(cond, A.Has):
+        return (cond.name,)
+    if isinstance(cond, A.BoolOp) and cond.op in ("any", "or"):
+        return tuple(n for c in cond.items for n in _has_names(c))
+    return ()
+
+
+def ranking_spec(s: M.Scheme) -> dict:
+    grades = []
+    quotas = []
+    if s.grades is not None:
+        grades = [(g.name.text, g.op, Fraction(g.bound.value) if g.bound is not None else None)
+                  for g in s.grades.grades]
+        quotas = [(q.grade.text, q.op, Fraction(q.amount.value), q.by_class) for q in s.grades.quotas]
+    return {
+        "by_class": bool(s.ranking and s.ranking.by_class),
+        "ascending": bool(s.ranking and s.ranking.ascending),
+        "grades": grades,
+        "quotas": quotas,
+        "vetoes": [(v.name.text, _has_names(v.cond), v.effect, v.grade.text) for v in s.vetoes],
+    }

@@ -1,0 +1,427 @@
+"""Scoring primitives, standard library only.
+
+Written once: the reference interpreter calls these functions, and the emitter copies this
+module's source into every generated module (which must import nothing outside the standard
+library). Plans are plain tuples/dicts of Fractions and strings made by compiler/plans.py.
+Every number is a Fraction: exact, with no rounding unless a node declares it.
+"""
+
+from decimal import Decimal
+from fractions import Fraction
+
+ZERO = Fraction(0)
+ONE = Fraction(1)
+
+
+class Problem(Exception):
+    """A result that cannot be scored: code, Chinese message."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def num(value):
+    """A results value → Fraction. Accepts numbers, "1.5", "85%", "3/4"; refuses bools and text."""
+    if isinstance(value, bool) or value is None:
+        raise Problem("V0103", "应为数值")
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, (int, Decimal)):
+        return Fraction(value)
+    if isinstance(value, float):
+        raise Problem("V0103", "数值不能是浮点数，请写成文字形式的小数，如 \"1.5\"")
+    if isinstance(value, str):
+        text = value.strip().replace("％", "%")
+        try:
+            if text.endswith("%"):
+                return Fraction(Decimal(text[:-1])) / 100
+            if "/" in text:
+                return Fraction(text)
+            return Fraction(Decimal(text))
+        except (ArithmeticError, ValueError):
+            pass
+    raise Problem("V0103", "应为数值，却是 " + repr(value))
+
+
+def count(value):
+    n = num(value)
+    if n.denominator != 1 or n < 0:
+        raise Problem("V0104", "应为非负整数，却是 " + show(n))
+    return int(n)
+
+
+def show(value):
+    """A Fraction as a person reads it: 1.5, 65, 0.25; non-terminating values as ≈ 4 places."""
+    if value is None:
+        return "—"
+    if not isinstance(value, Fraction):
+        value = Fraction(value)
+    d = value.denominator
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    if d == 1:
+        text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return "≈" + show(round_to(value, 4, "half_up"))
+
+
+def exact(value):
+    """JSON form: the exact decimal string, or "p/q" when the decimal does not terminate."""
+    text = show(value)
+    return text if not text.startswith("≈") else f"{value.numerator}/{value.denominator}"
+
+
+def round_to(value, places, mode):
+    """Round to `places` decimals. 四舍五入 (half_up) rounds halves away from zero, as people do;
+    Python's round() is half-even and never touches a point."""
+    sign = -1 if value < 0 else 1
+    scaled = abs(value) * (10 ** places)
+    whole, rest = divmod(scaled.numerator, scaled.denominator)
+    if mode == "half_up":
+        whole += 2 * rest >= scaled.denominator
+    elif mode == "up":
+        whole += rest > 0
+    return Fraction(sign * whole, 10 ** places)
+
+
+def clamp(points, low, high):
+    """(points within [low, high], the amount clipped: positive above, negative below)."""
+    if high is not None and points > high:
+        return high, points - high
+    if low is not None and points < low:
+        return low, points - low
+    return points, ZERO
+
+
+def _amount(kind, amount, weight):
+    if kind == "share":
+        return weight * amount
+    if kind == "full":
+        return weight
+    if kind == "zero":
+        return ZERO
+    return amount
+
+
+def _amount_text(kind, amount):
+    return {"share": f"{show(amount * 100)}%", "full": "满分", "zero": "不得分"}.get(kind, f"{show(amount)} 分")
+
+
+# ---------------------------------------------------------------- methods
+def m_tiers(plan, weight, value):
+    promote = 0
+    if isinstance(value, dict):
+        tier = value.get("档次", value.get("tier"))
+        promote = count(value.get("晋档", value.get("promote", 0)))
+    else:
+        tier = value
+    names = [r[0] for r in plan["rows"]]
+    if tier not in names:
+        raise Problem("V0105", f"未定义的档次 {tier!r}（可用：{'、'.join(names)}）")
+    if promote > plan["promote"]:
+        raise Problem("V0106", f"晋档 {promote} 档，超过本评分法允许的 {plan['promote']} 档")
+    index = names.index(tier)
+    final = max(index - promote, 0)
+    name, kind, amount = plan["rows"][final]
+    text = f"定档 {tier}" + (f"，晋档 {promote} 档为 {name}" if promote else "") + f"，按 {_amount_text(kind, amount)}"
+    if promote and index - promote < 0:
+        text += "（已是最高档）"
+    return _amount(kind, amount, weight), text
+
+
+def m_ratio(plan, weight, value):
+    r = num(value)
+    if r < 0 or r > 10:
+        raise Problem("V0107", f"完成率 {show(r * 100)}% 超出可能的范围；比例请写成 \"85%\" 或 0.85")
+    cap = plan["cap"]
+    used = min(r, cap)
+    text = f"完成率 {show(r * 100)}%" + (f"，按上限 {show(cap * 100)}% 计" if used != r else "") + "，按比例得分"
+    return weight * used, text
+
+
+def m_efficacy(plan, weight, value):
+    v = num(value)
+    low, target = plan["floor"], plan["target"]
+    share = min(max((v - low) / (target - low), ZERO), ONE)
+    return weight * share, f"实际值 {show(v)}，功效法（下限 {show(low)}，目标 {show(target)}）得 {show(share * 100)}%"
+
+
+def _in_interval(v, row):
+    low, high, low_closed, high_closed = row[0], row[1], row[2], row[3]
+    return (v > low or (low_closed and v == low)) and (v < high or (high_closed and v == high))
+
+
+def m_ranges(plan, weight, value):
+    v = num(value)
+    for row in plan["rows"]:
+        if _in_interval(v, row):
+            lo = "[" if row[2] else "("
+            hi = "]" if row[3] else ")"
+            return (_amount(row[4], row[5], weight),
+                    f"实际值 {show(v)} 落在 {lo}{show(row[0])}, {show(row[1])}{hi}，按 {_amount_text(row[4], row[5])}")
+    if plan["rest"] is not None:
+        kind, amount = plan["rest"]
+        return _amount(kind, amount, weight), f"实际值 {show(v)} 属于“其余”，按 {_amount_text(kind, amount)}"
+    raise Problem("V0108", f"实际值 {show(v)} 不在任何区间内")
+
+
+def _by_rank(plan, weight, rank):
+    rows = plan["rows"]
+    if rank in rows:
+        kind, amount = rows[rank]
+        return _amount(kind, amount, weight), f"第 {rank} 名，按 {_amount_text(kind, amount)}"
+    after = plan["after"]
+    if after is not None and rows and rank > max(rows):
+        last = max(rows)
+        kind, amount = rows[last]
+        base = _amount(kind, amount, weight)
+        size, effect, step = after
+        delta = step * ((rank - last) // int(size))
+        points = base - delta if effect == "deduct" else base + delta
+        if plan["floor"] is not None:
+            points = max(points, plan["floor"])
+        return points, f"第 {rank} 名：第 {last} 名 {show(base)} 分，此后每名{'扣' if effect == 'deduct' else '加'} {show(step)}"
+    if plan["rest"] is not None:
+        kind, amount = plan["rest"]
+        return _amount(kind, amount, weight), f"第 {rank} 名，属于“其余”，按 {_amount_text(kind, amount)}"
+    return ZERO, f"第 {rank} 名，未列入排名表，不得分"
+
+
+def m_rank(plan, weight, value):
+    rank = count(value)
+    if rank < 1:
+        raise Problem("V0104", "名次应从 1 开始")
+    return _by_rank(plan, weight, rank)
+
+
+def m_reverse_rank(plan, weight, value):
+    rank = count(value)
+    if rank < 1:
+        raise Problem("V0104", "倒数名次应从 1 开始")
+    deduction, text = _by_rank(plan, weight, rank)
+    return weight - deduction, f"倒数{text}，扣 {show(deduction)} 分"
+
+
+def m_steps(plan, weight, value):
+    n = count(value)
+    if n == 0:
+        return weight, "0 次，不扣分"
+    chosen = None
+    for times, or_more, kind, amount in plan["rows"]:
+        if n == times or (or_more and n >= times):
+            chosen = (times, or_more, kind, amount)
+    if chosen is None:
+        raise Problem("V0108", f"{n} 次不在阶梯表内")
+    times, or_more, kind, amount = chosen
+    label = f"{times} 次" + ("及以上" if or_more else "")
+    if kind == "deduct":
+        return weight - amount, f"{n} 次，按“{label}”扣 {show(amount)} 分"
+    if kind == "add":
+        return weight + amount, f"{n} 次，按“{label}”加 {show(amount)} 分"
+    return _amount(kind, amount, weight), f"{n} 次，按“{label}”{_amount_text(kind, amount)}"
+
+
+def _steps_of(quantity, size, whole):
+    steps = quantity / size
+    return Fraction(steps.numerator // steps.denominator) if whole else steps
+
+
+def m_count(plan, weight, value):
+    """每次 扣/加, 配额 … 不足 … 此后 …: per-occurrence rules over a count."""
+    n = num(value)
+    quota = plan["quota"]
+    if quota is not None:
+        if n < quota:
+            short = plan["short"]
+            if short is None:
+                return weight * n / quota, f"完成 {show(n)}，未达配额 {show(quota)}，按比例得分"
+            size, effect, amount = short
+            lost = amount * _steps_of(quota - n, size, plan["whole"])
+            return weight - lost, f"完成 {show(n)}，比配额 {show(quota)} 少 {show(quota - n)}，扣 {show(lost)} 分"
+        after = plan["after"]
+        if after is None or n == quota:
+            return weight, f"完成 {show(n)}，达到配额 {show(quota)}"
+        size, effect, amount = after
+        extra = amount * _steps_of(n - quota, size, plan["whole"])
+        if plan["at_most"] is not None:
+            extra = min(extra, plan["at_most"])
+        sign = 1 if effect == "add" else -1
+        return weight + sign * extra, f"完成 {show(n)}，超出配额 {show(n - quota)}，{'加' if sign > 0 else '扣'} {show(extra)} 分"
+    size, effect, amount = plan["step"]
+    delta = amount * _steps_of(n, size, plan["whole"])
+    if plan["at_most"] is not None:
+        delta = min(delta, plan["at_most"])
+    if effect == "deduct":
+        return weight - delta, f"{show(n)} 次，每次扣 {show(amount)}，共扣 {show(delta)} 分"
+    return delta, f"{show(n)} 次，每次加 {show(amount)}，共得 {show(delta)} 分"
+
+
+def m_deviation(plan, weight, value):
+    v = num(value)
+    standard = plan["standard"]
+    gap = standard - v if plan["direction"] == "not_below" else v - standard
+    if gap <= 0:
+        return weight, f"实际值 {show(v)}，达到标准 {show(standard)}"
+    size, effect, amount = plan["step"]
+    lost = amount * _steps_of(gap, size, plan["whole"])
+    word = "低于" if plan["direction"] == "not_below" else "高于"
+    return weight - lost, f"实际值 {show(v)}，{word}标准 {show(standard)}，扣 {show(lost)} 分"
+
+
+def m_highest(plan, weight, value):
+    if isinstance(value, dict):
+        have = {k: count(v) for k, v in value.items()}
+    elif isinstance(value, (list, tuple)):
+        have = {}
+        for k in value:
+            have[k] = have.get(k, 0) + 1
+    elif value in (None, ""):
+        have = {}
+    else:
+        have = {value: 1}
+    known = {r[0] for r in plan["rows"]}
+    unknown = [k for k in have if k not in known]
+    if unknown:
+        raise Problem("V0105", f"未定义的级别 {unknown[0]!r}（可用：{'、'.join(sorted(known))}）")
+    best, best_text = ZERO, "无可计分的级别"
+    for name, need, kind, amount in plan["rows"]:
+        if have.get(name, 0) >= need:
+            pts = _amount(kind, amount, weight)
+            if pts > best:
+                best, best_text = pts, f"取最高：{name}" + (f" {need} 篇" if need > 1 else "") + f"，{show(pts)} 分"
+    return best, best_text
+
+
+def m_panel(plan, weight, value):
+    if not isinstance(value, (list, tuple)) or not value:
+        raise Problem("V0109", "评委打分应为分数列表，如 [\"90\", \"88\"]")
+    marks = [num(v) for v in value]
+    scale = plan["full"] if plan["full"] is not None else weight
+    for m in marks:
+        if m < 0 or m > scale:
+            raise Problem("V0107", f"评委打分 {show(m)} 超出 [0, {show(scale)}]")
+    used = sorted(marks)
+    dropped = ""
+    if plan["drop_extremes"] and len(used) >= 3:
+        used = used[1:-1]
+        dropped = "去掉一个最高分、一个最低分后"
+    mean = sum(used, ZERO) / len(used)
+    if plan["keep"] is not None:
+        mean = round_to(mean, plan["keep"], "half_up")
+    points = mean * weight / plan["full"] if plan["full"] is not None else mean
+    return points, f"{len(marks)} 位评委，{dropped}平均 {show(mean)}" + (
+        f"（满分 {show(plan['full'])}，折合权重）" if plan["full"] is not None else "")
+
+
+def m_direct(plan, weight, value):
+    v = num(value)
+    return v, f"直接赋分 {show(v)} 分"
+
+
+def m_yes_no(plan, weight, value):
+    if value in (True, "是", "yes"):
+        return weight, "是，得满分"
+    if value in (False, "否", "no"):
+        return ZERO, "否，不得分"
+    raise Problem("V0110", f"应为 是/否（true/false），却是 {value!r}")
+
+
+def m_sum(plan, weight, value):
+    if not isinstance(value, dict):
+        raise Problem("V0109", "合计法的结果应按项目给出次数，如 {\"逾期\": 2}")
+    names = {r[0]: r for r in plan["rows"]}
+    points, parts = weight, []
+    for key, raw in value.items():
+        if key not in names:
+            raise Problem("V0105", f"未定义的项目 {key!r}（可用：{'、'.join(names)}）")
+        n = count(raw)
+        _name, kind, amount = names[key]
+        delta = amount * n
+        points = points - delta if kind == "deduct" else points + delta
+        parts.append(f"{key} {n} 次{'扣' if kind == 'deduct' else '加'} {show(delta)}")
+    return points, "；".join(parts) or "无扣分"
+
+
+METHODS = {
+    "tiers": m_tiers, "ratio": m_ratio, "efficacy": m_efficacy, "ranges": m_ranges, "rank": m_rank,
+    "reverse_rank": m_reverse_rank, "steps": m_steps, "count": m_count, "deviation": m_deviation,
+    "highest": m_highest, "panel": m_panel, "direct": m_direct, "yes_no": m_yes_no, "sum": m_sum,
+}
+
+
+def gate_open(gate, evidence):
+    """A gate is a tuple of evidence names that must all be present (truthy) for the unit."""
+    missing = [g for g in gate if not evidence.get(g)]
+    return not missing, missing
+
+
+def apply_method(plan, weight, value, evidence):
+    """(points before the leaf's clamp, rule text). Gates close to 0 points."""
+    if plan.get("gate"):
+        is_open, missing = gate_open(plan["gate"], evidence)
+        if not is_open:
+            return ZERO, "门槛未达（缺少：" + "、".join(missing) + "），不得分"
+    return METHODS[plan["kind"]](plan, weight, value)
+
+
+# ---------------------------------------------------------------- ranking and grades
+def _passes(op, value, bound):
+    return {">=": value >= bound, ">": value > bound, "<=": value <= bound, "<": value < bound,
+            "=": value == bound}[op]
+
+
+def rank_units(entries, spec):
+    """entries: [{"unit", "class", "total", "evidence"}] with totals already rounded.
+
+    Adds "rank" (1 = best; ties share a rank and the next rank is skipped: 1, 1, 3), "group"
+    and "grade". Units with no total (invalid results) are not ranked.
+    """
+    groups = {}
+    for e in entries:
+        if e["total"] is None:
+            e["rank"] = e["grade"] = None
+            continue
+        key = e["class"] if spec["by_class"] else "全部单位"
+        e["group"] = key
+        groups.setdefault(key, []).append(e)
+    for members in groups.values():
+        members.sort(key=lambda e: e["total"], reverse=not spec["ascending"])
+        for i, e in enumerate(members):
+            tied = i > 0 and members[i - 1]["total"] == e["total"]
+            e["rank"] = members[i - 1]["rank"] if tied else i + 1
+        _grade(members, spec)
+    return entries
+
+
+def _grade(members, spec):
+    grades = spec["grades"]
+    if not grades:
+        for e in members:
+            e["grade"] = None
+        return
+    names = [g[0] for g in grades]
+    for e in members:
+        e["grade"] = next((g[0] for g in grades if g[1] is None or _passes(g[1], e["total"], g[2])), None)
+        e["grade_notes"] = []
+        for veto_name, needs, effect, grade in spec["vetoes"]:
+            if any(e["evidence"].get(n) for n in needs) and e["grade"] in names and grade in names:
+                worst_allowed = names.index(grade) + (1 if effect == "exclude" else 0)
+                if names.index(e["grade"]) < worst_allowed and worst_allowed < len(names):
+                    e["grade"] = names[worst_allowed]
+                    e["grade_notes"].append(f"{veto_name}：等次降为 {e['grade']}")
+    for grade, op, share, _by_class in spec["quotas"]:
+        if grade not in names:
+            continue
+        limit = (len(members) * share).numerator // (len(members) * share).denominator
+        if op == "<":
+            limit = max(limit - (1 if len(members) * share == limit else 0), 0)
+        holders = [e for e in sorted(members, key=lambda e: e["rank"]) if e["grade"] == grade]
+        nxt = names[names.index(grade) + 1] if names.index(grade) + 1 < len(names) else grade
+        for e in holders[limit:]:
+            e["grade"] = nxt
+            e["grade_notes"].append(f"{grade}比例不超过 {show(share * 100)}%（{len(members)} 个单位至多 {limit} 个），"
+                                    f"按名次降为 {nxt}")

@@ -1,0 +1,196 @@
+"""Scoring methods (评分法) → plans: plain dicts of Fractions and strings that the scoring
+runtime (kaoping.compiler.runtime) evaluates. Invalid or unsupported shapes become diagnostics
+here, at check time, never surprises at scoring time.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from . import ast as A
+from .diagnostics import Diagnostic, error
+
+
+class MethodError(Exception):
+    def __init__(self, code: str, message: str, gloss: str, span):
+        super().__init__(message)
+        self.code, self.message, self.gloss, self.span = code, message, gloss, span
+
+
+def _f(num: A.Num | None) -> Fraction | None:
+    return None if num is None else Fraction(num.value)
+
+
+def _row_amount(row: A.Row):
+    if row.value_kind == "amount":
+        return ("share" if row.value.percent else "points"), _f(row.value)
+    if row.value_kind in ("full", "zero"):
+        return row.value_kind, Fraction(0)
+    return row.value_kind, _f(row.value)  # deduct / add
+
+
+def _step(step: A.Step, method: A.Method):
+    if step.table:
+        raise MethodError("E0503", "分级的每次加减分表（每篇 {省级 …}）尚不支持评分", "per-level step tables "
+                          "are not supported yet", step.span)
+    size = Fraction(step.size) if step.size is not None else Fraction(1)
+    if step.percent:
+        size /= 100
+    return (size, step.effect, _f(step.amount))
+
+
+def _clauses(method: A.Method) -> dict:
+    out: dict = {}
+    for c in method.clauses:
+        if c.kind in out and c.kind not in ("assume",):
+            raise MethodError("E0501", f"评分法的子句“{c.kind}”写了两次", "clause given twice", c.span)
+        out[c.kind] = c
+    return out
+
+
+def _gate(clause: A.Clause | None) -> tuple[str, ...]:
+    if clause is None:
+        return ()
+    names, stack = [], [clause.value]
+    while stack:
+        cond = stack.pop()
+        if isinstance(cond, A.Has):
+            names.append(cond.name)
+        elif isinstance(cond, A.BoolOp) and cond.op == "and":
+            stack.extend(reversed(cond.items))
+        else:
+            raise MethodError("E0503", "门槛目前只支持“有 X 且 有 Y”形式", "gates support only 有 X 且 有 Y",
+                              clause.span)
+    return tuple(names)
+
+
+def _need(clauses: dict, kind: str, method: A.Method, word: str):
+    if kind not in clauses:
+        raise MethodError("E0501", f"评分法缺少“{word}”", f"method needs {word}", method.span)
+    return clauses[kind]
+
+
+def plan_of(method: A.Method, named: dict, _seen=()) -> dict:
+    """The plan of one method; `named` maps method names to their AST methods (for 沿用)."""
+    c = _clauses(method)
+    kind = method.kind
+    gate = _gate(c.get("gate"))
+    allowed_rows = {"tiers": {"name"}, "ranges": {"interval", "rest"}, "rank": {"number"},
+                    "reverse_rank": {"number"}, "steps": {"count"}, "highest": {"name", "name_count"},
+                    "sum": {"name"}}
+    if method.table and kind not in allowed_rows and kind != "clauses":
+        raise MethodError("E0501", "这种评分法不带表格", "this method takes no table", method.table[0].span)
+    for row in method.table:
+        if kind in allowed_rows and row.key_kind not in allowed_rows[kind]:
+            raise MethodError("E0501", "表格的这一行与评分法的类型不符", "row does not fit this method", row.span)
+    if kind == "based_on":
+        base = method.arg.text
+        if base in _seen or base not in named:
+            raise MethodError("E0206" if base not in named else "E0501",
+                              f"沿用的评分法“{base}”" + ("未定义" if base not in named else "形成循环"),
+                              "base method undefined or cyclic", method.arg.span)
+        plan = dict(plan_of(named[base], named, _seen + (base,)))
+        plan["gate"] = tuple(plan.get("gate", ())) + gate
+        return plan
+    plan: dict = {"gate": gate}
+    if kind == "tiers":
+        if not method.table:
+            raise MethodError("E0501", "分档法需要档次表，如 { 一档 100%, 二档 90% }", "tiers need a table",
+                              method.span)
+        plan.update(kind="tiers", rows=tuple((r.key, *_row_amount(r)) for r in method.table),
+                    promote=c["promote"].value if "promote" in c else 0)
+    elif kind == "ratio":
+        plan.update(kind="ratio", cap=_f(c["cap"].value) if "cap" in c else Fraction(1))
+    elif kind == "efficacy":
+        low, target = _f(_need(c, "floor", method, "下限").value), _f(_need(c, "target", method, "目标").value)
+        if target <= low:
+            raise MethodError("E0501", "功效法的目标值应大于下限", "target must exceed the floor", method.span)
+        plan.update(kind="efficacy", floor=low, target=target)
+    elif kind == "ranges":
+        rows = []
+        rest = None
+        for r in method.table:
+            if r.key_kind == "rest":
+                rest = _row_amount(r)
+                continue
+            iv = r.key
+            rows.append((_f(iv.low), _f(iv.high), iv.low_closed, iv.high_closed, *_row_amount(r)))
+        _check_intervals(rows, method)
+        plan.update(kind="ranges", rows=tuple(rows), rest=rest, sense=method.arg)
+    elif kind in ("rank", "reverse_rank"):
+        rows = {int(r.key): _row_amount(r) for r in method.table}
+        plan.update(kind=kind, rows=rows, after=_step(c["after"].value, method) if "after" in c else None,
+                    floor=_f(c["floor"].value) if "floor" in c else None,
+                    rest=(("share" if c["rest"].value.percent else "points"), _f(c["rest"].value)) if "rest" in c
+                    else None)
+    elif kind == "steps":
+        plan.update(kind="steps", rows=tuple((r.key[0], r.key[2], *_row_amount(r)) for r in method.table))
+    elif kind in ("clauses", "quota"):
+        quota = c.get("quota")
+        if quota is not None and isinstance(quota.value[0], tuple):
+            raise MethodError("E0503", "分级配额（配额 {省级 2, 市级 4}）尚不支持评分", "per-level quotas are not "
+                              "supported yet", quota.span)
+        step = c.get("step")
+        if quota is None and step is None:
+            raise MethodError("E0501", "评分法缺少“每 … 扣/加 …”或“配额”", "method needs a step or a quota",
+                              method.span)
+        at_most = next((c[k] for k in ("at_most", "at_most_add", "at_most_deduct") if k in c), None)
+        plan.update(kind="count", quota=Fraction(quota.value[0]) if quota else None,
+                    step=_step(step.value, method) if step else None,
+                    short=_step(c["short"].value, method) if "short" in c else None,
+                    after=_step(c["after"].value, method) if "after" in c else None,
+                    at_most=_f(at_most.value) if at_most else None, whole="whole_steps" in c)
+    elif kind in ("deviation", "not_below", "not_above"):
+        if kind == "deviation":
+            std = _need(c, "standard", method, "标准").value
+            if not isinstance(std, A.Num):
+                raise MethodError("E0503", "以公式为标准的偏离法（如 均值(…)）尚不支持评分",
+                                  "a computed standard is not supported yet", c["standard"].span)
+            direction = c["direction"].value if "direction" in c else "not_below"
+            standard = _f(std)
+        else:
+            standard, direction = _f(method.arg), kind
+        step = _need(c, "step", method, "每 … 扣 …").value
+        plan.update(kind="deviation", standard=standard, direction=direction, step=_step(step, method),
+                    whole="whole_steps" in c)
+    elif kind == "highest":
+        rows = []
+        for r in method.table:
+            name, need = (r.key, 1) if r.key_kind == "name" else (r.key[0], r.key[1])
+            rows.append((name, need, *_row_amount(r)))
+        plan.update(kind="highest", rows=tuple(rows))
+    elif kind == "panel":
+        plan.update(kind="panel", drop_extremes="drop_extremes" in c,
+                    keep=c["keep"].value if "keep" in c else None, full=_f(c["full"].value) if "full" in c else None)
+    elif kind in ("direct", "yes_no"):
+        plan.update(kind=kind)
+    elif kind == "sum":
+        plan.update(kind="sum", rows=tuple((r.key, *_row_amount(r)) for r in method.table))
+    else:
+        raise MethodError("E0503", f"评分法类型“{kind}”尚不支持评分", f"method kind {kind} is not supported yet",
+                          method.span)
+    return plan
+
+
+def _check_intervals(rows, method: A.Method):
+    """A range table matches exactly one row: overlapping intervals are an error (DMN 'unique')."""
+    for i, a in enumerate(rows):
+        for b in rows[i + 1:]:
+            lo, hi = max(a[0], b[0]), min(a[1], b[1])
+            touching = lo == hi and ((a[0] == lo and a[2] and b[1] == lo and b[3]) or
+                                     (b[0] == lo and b[2] and a[1] == lo and a[3]))
+            if lo < hi or touching:
+                raise MethodError("E0502", "区间表中的区间互相重叠，同一实际值会匹配两行", "range rows overlap",
+                                  method.span)
+
+
+def method_diagnostics(methods: dict, source_of) -> tuple[dict, list[Diagnostic]]:
+    """Plans for every named method, and a diagnostic for each that cannot be planned."""
+    named = {n: m.method for n, m in methods.items()}
+    plans, diags = {}, []
+    for name, m in methods.items():
+        try:
+            plans[name] = plan_of(m.method, named)
+        except MethodError as err:
+            diags.append(error(err.code, f"评分法“{name}”：{err.message}", err.gloss, err.span, source_of(m)))
+    return plans, diags
