@@ -95,3 +95,22 @@ def score(scheme, results, fmt, items):
         for s in scores:
             click.echo(explain_text(s, items=items) + "\n")
     sys.exit(1 if any(s["problems"] for s in scores) else 0)
+
+
+@main.command(name="compile")
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="生成的 Python 模块路径")
+def compile_(scheme, output):
+    """把方案编译为只依赖标准库的 Python 评分模块 / compile SCHEME to a standalone Python module."""
+    from pathlib import Path
+
+    from kaoping.compiler.emit import compile_scheme
+
+    checked = check_path(scheme)
+    if not checked.ok:
+        _print_diagnostics(checked, "short", show_notes=False)
+        click.echo(f"{scheme}: 方案有错误，不能编译 / the scheme has errors", err=True)
+        sys.exit(1)
+    source = compile_scheme(checked.scheme, Path(scheme).name)
+    Path(output).write_text(source, encoding="utf-8")
+    click.echo(f"{output}: {len(source.splitlines())} 行 / lines")

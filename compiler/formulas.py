@@ -39,3 +39,43 @@ def final_formula(s: M.Scheme, view: dict) -> str | None:
     used = set().union(*(_refs(f.expr) for f in view.values()))
     roots = [n for n in view if n not in used]
     return roots[-1] if roots else list(view)[-1]
+
+
+def evidence_names(s: M.Scheme) -> set[str]:
+    """Names used with 有 (evidence, findings): allowed as results keys."""
+    out, stack = set(), [v.cond for v in s.vetoes] + [g.cond for g in s.gates] + [e.cond for e in s.exempts]
+    for m in s.methods.values():
+        stack += [c.value for c in m.method.clauses if c.kind == "gate"]
+    while stack:
+        c = stack.pop()
+        if isinstance(c, A.Has):
+            out.add(c.name)
+        elif isinstance(c, A.BoolOp):
+            stack += list(c.items)
+        elif isinstance(c, A.Not):
+            stack.append(c.item)
+    return out
+
+
+def reachable(view: dict, total_name: str | None) -> list[str]:
+    """The formulas the total depends on (itself included), in declaration order."""
+    if total_name is None:
+        return []
+    seen, stack = set(), [total_name]
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in view:
+            continue
+        seen.add(name)
+        stack += [r for r in _refs(view[name].expr) if r in view]
+    return [n for n in view if n in seen]
+
+
+def needed_inputs(s: M.Scheme, view: dict, total_name: str | None) -> frozenset:
+    """Inputs a unit must report: those its formulas use (every input when there are none)."""
+    if not view:
+        return frozenset(s.inputs)
+    used = set()
+    for name in reachable(view, total_name):
+        used |= _refs(view[name].expr)
+    return frozenset(n for n in s.inputs if n in used)

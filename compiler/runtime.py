@@ -425,3 +425,186 @@ def _grade(members, spec):
             e["grade"] = nxt
             e["grade_notes"].append(f"{grade}比例不超过 {show(share * 100)}%（{len(members)} 个单位至多 {limit} 个），"
                                     f"按名次降为 {nxt}")
+
+
+# ---------------------------------------------------------------- nodes of the breakdown
+# Shared by the interpreter and every generated module, so that a leaf, a category, an input
+# and a group are explained by the same words everywhere. Problems are {"code", "message", "key"}.
+MISSING = object()
+
+
+def line(key, kind, label, source, full=None):
+    return {"key": key, "kind": kind, "label": label, "input": None, "rule": "", "points": ZERO, "full": full,
+            "clipped": None, "clip": None, "source": source, "children": []}
+
+
+def leaf_line(values, problems, key, kind, label, source, plan, weight, low, high, check_direct, default):
+    """One leaf: its result, its method, the clamp to [low, high] (None: no bound)."""
+    out = line(key, kind, label, source, weight)
+    raw = values.get(key, MISSING)
+    if raw is not MISSING:
+        out["input"] = raw
+    elif default is not None:
+        raw = default
+        out["rule"] = f"未填，按声明的默认值 {show(default)} 计；"
+    if weight is None:
+        problems.append({"code": "V0111", "message": f"指标 {key} 未设分值，无法评分", "key": key})
+        return out
+    if raw is MISSING:
+        problems.append({"code": "V0101", "message": f"缺少指标 {key} 的结果", "key": key})
+        out["rule"] = "缺少结果"
+        return out
+    try:
+        points, rule = apply_method(plan, weight, raw, values)
+    except Problem as p:
+        problems.append({"code": p.code, "message": f"指标 {key}：{p.message}", "key": key})
+        out["rule"] = "结果无效"
+        return out
+    if check_direct and plan["kind"] == "direct" and (points < 0 or points > weight):
+        problems.append({"code": "V0107", "message": f"指标 {key}：直接赋分 {show(points)} 超出 [0, {show(weight)}]",
+                         "key": key})
+    kept, clipped = clamp(points, low, high)
+    out["rule"] += rule
+    out["points"] = kept
+    if clipped:
+        out["clipped"] = clipped
+        out["clip"] = (f"高于分值 {show(high)}，剪去 {show(clipped)}" if clipped > 0
+                       else f"低于 {show(low)}，补足 {show(-clipped)}")
+    return out
+
+
+def sum_line(key, kind, label, source, children, summed, declared, cap, counts_as, precision):
+    """A category or level-1 indicator: the sum of its children, clipped to 满分/上限, 计分, 精度."""
+    total = sum((c["points"] for c, s in zip(children, summed) if s), ZERO)
+    out = line(key, kind, label, source, declared)
+    out["rule"] = f"下级合计 {show(total)}"
+    out["points"] = total
+    out["children"] = children
+    limit = cap if cap is not None else declared
+    if cap is not None and declared is not None:
+        limit = min(cap, declared)
+    if limit is not None and total > limit:
+        out["points"] = limit
+        out["clipped"] = total - limit
+        out["clip"] = f"超过{'上限' if cap is not None else '满分'} {show(limit)}，剪去 {show(total - limit)}"
+    if counts_as is not None:
+        if declared:
+            out["points"] = out["points"] * counts_as / declared
+            out["rule"] += f"，按计分 {show(counts_as)} 折合（× {show(counts_as)} ÷ {show(declared)}）"
+        out["full"] = counts_as
+    if precision is not None:
+        out["points"] = round_to(out["points"], precision[0], precision[1])
+        out["rule"] += f"，保留 {precision[0]} 位"
+    return out
+
+
+def open_line(values, problems, key, kind, label, source, declared):
+    """A category that lists no indicators: its score is reported directly, or it counts 0."""
+    out = line(key, kind, label, source, declared)
+    raw = values.get(key, MISSING)
+    if raw is MISSING:
+        if declared is not None:
+            problems.append({"code": "V0101", "message": f"缺少类别 {key} 的得分（方案未列出其指标）", "key": key})
+            out["rule"] = "缺少结果"
+        else:
+            out["rule"] = "未列出指标，计 0 分"
+        return out
+    out["input"] = raw
+    try:
+        v = num(raw)
+    except Problem as p:
+        problems.append({"code": p.code, "message": f"类别 {key}：{p.message}", "key": key})
+        return out
+    if v < 0 or (declared is not None and v > declared):
+        problems.append({"code": "V0107", "message": f"类别 {key} 的得分 {show(v)} 超出 [0, {show(declared)}]",
+                         "key": key})
+    out["points"] = v
+    out["rule"] = "填报得分（方案未列出其指标）"
+    return out
+
+
+def input_line(values, problems, name, label, source, full, optional, default):
+    out = line(name, "input", label, source, full)
+    raw = values.get(name, MISSING)
+    given = raw is not MISSING
+    if not given:
+        raw = default
+        if raw is None and not optional:
+            problems.append({"code": "V0101", "message": f"缺少输入 {name} 的结果", "key": name})
+    else:
+        out["input"] = raw
+    if raw is None:
+        out["rule"] = "可缺，未填按 0 计" if optional else "缺少结果"
+        return out
+    try:
+        v = num(raw)
+    except Problem as p:
+        problems.append({"code": p.code, "message": f"输入 {name}：{p.message}", "key": name})
+        return out
+    if v < 0 or (full is not None and v > full):
+        problems.append({"code": "V0107", "message": f"输入 {name} 的值 {show(v)} 超出 [0, {show(full)}]",
+                         "key": name})
+    out["points"] = v
+    out["rule"] = "填报值" if given else "未填，按声明的默认值计"
+    return out
+
+
+def group_line(values, problems, name, label, source, kind, cap, may_negative, entries, plans):
+    """A bonus/deduction group: a total, or entries scored by their methods; clipped to 上限."""
+    out = line(name, "group", label, source, cap)
+    raw = values.get(name, MISSING)
+    total = ZERO
+    if raw is MISSING:
+        out["rule"] = "未填，按 0 计"
+    elif isinstance(raw, dict):
+        out["input"] = raw
+        for key, v in raw.items():
+            entry = entries.get(key)
+            if entry is None:
+                problems.append({"code": "V0102", "message": f"{name} 没有名为“{key}”的项目", "key": name})
+                continue
+            e_label, e_source, e_cap, e_plan = entry
+            weight = e_cap if e_cap is not None else cap
+            e_line = line(key, "entry", e_label, e_source, weight)
+            e_line["input"] = v
+            try:
+                points, e_line["rule"] = apply_method(plans.get(e_plan, DIRECT), weight or ZERO, v, values)
+            except Problem as p:
+                problems.append({"code": p.code, "message": f"{name}.{key}：{p.message}", "key": name})
+                points = ZERO
+            if weight is not None and points > weight:
+                e_line["clipped"], e_line["clip"], points = points - weight, f"超过上限 {show(weight)}", weight
+            e_line["points"] = max(points, ZERO)
+            out["children"].append(e_line)
+            total += e_line["points"]
+        out["rule"] = f"各项合计 {show(total)}"
+    else:
+        out["input"] = raw
+        try:
+            total = num(raw)
+            if total < 0 and not may_negative:
+                problems.append({"code": "V0107", "message": f"{name} 应填正数（{'扣' if kind == 'deduct' else '加'}分方向由公式决定）",
+                                 "key": name})
+            out["rule"] = "填报合计"
+        except Problem as p:
+            problems.append({"code": p.code, "message": f"{name}：{p.message}", "key": name})
+    out["points"] = total
+    if cap is not None and total > cap:
+        out["points"] = cap
+        out["clipped"] = total - cap
+        out["clip"] = f"超过上限 {show(cap)}，剪去 {show(total - cap)}"
+    return out
+
+
+DIRECT = {"kind": "direct", "gate": ()}
+
+
+def div(a, b):
+    if b == 0:
+        raise Problem("V0202", "公式中出现除以 0")
+    return a / b
+
+
+def rescaled(pair, rescale):
+    points, full = pair
+    return points * 100 / full if rescale and full else points

@@ -14,7 +14,7 @@ from . import ast as A
 from . import model as M
 from .deadlines import parse_deadline
 from .diagnostics import Diagnostic, Related, Severity, error, note, warning
-from .methods import MethodError, method_diagnostics, plan_of
+from .methods import BUILTIN, MethodError, method_diagnostics, plan_of
 from .names import DOT_ATTRS, FUNCTIONS, ITEM_FIELDS
 from .source import Span
 from .syntax_errors import keyword_spellings
@@ -246,14 +246,14 @@ class Checker:
                     self.check_expr(c.value, m.place.source, known)
         nodes = [n for r in (*self.s.roots, *self.s.unit_blocks) for n in r.walk()]
         for node in nodes:
-            if node.method is not None and node.method not in self.s.methods:
+            if node.method is not None and node.method not in self.s.methods and node.method not in BUILTIN:
                 self.out.append(error(
                     "E0206", f"未定义的评分法“{node.method}”", f"undefined method {node.method!r}",
                     node.place.span, node.place.source, label=f"{node.key} 的评分法",
                     hint=_did_you_mean(node.method, self.s.methods)))
         for g in self.s.groups.values():
             for e in g.entries:
-                if e.method is not None and e.method not in self.s.methods:
+                if e.method is not None and e.method not in self.s.methods and e.method not in BUILTIN:
                     self.out.append(error("E0206", f"未定义的评分法“{e.method}”", f"undefined method {e.method!r}",
                                           e.place.span, e.place.source, hint=_did_you_mean(e.method, self.s.methods)))
         for m in self.s.methods.values():

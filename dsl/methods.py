@@ -11,6 +11,11 @@ from . import ast as A
 from .diagnostics import Diagnostic, error
 
 
+# Methods every scheme has without declaring them: 评分 直接赋分 / 评分 是否.
+BUILTIN = {"直接赋分": {"kind": "direct", "gate": ()}, "是否": {"kind": "yes_no", "gate": ()},
+           "direct": {"kind": "direct", "gate": ()}, "yes_no": {"kind": "yes_no", "gate": ()}}
+
+
 class MethodError(Exception):
     def __init__(self, code: str, message: str, gloss: str, span):
         super().__init__(message)

@@ -112,6 +112,7 @@ class Group:
     label: str | None
     cap: Decimal | None
     entries: tuple[GroupEntryModel, ...]
+    may_negative: bool  # 可为负: a 加（减）分 group whose total may be below 0
     place: Place
 
 

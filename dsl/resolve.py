@@ -115,6 +115,8 @@ class Resolver:
                 continue
             if d.text is not None:
                 target.text = d.text
+            if lock is None:
+                target.place = d.place  # the department's own file is where its problems are shown
             for k, v in d.attrs.items():
                 if k in _REPEATABLE:
                     target.attrs.setdefault(k, []).extend(v)
@@ -285,7 +287,7 @@ class Resolver:
                 ref.text if isinstance(ref, A.Name) else None, ref if isinstance(ref, A.Method) else None,
                 M.Place(src, e.name.span)))
         return M.Group(d.kind, d.name.text, d.label, at.get("cap", (None,))[0], tuple(entries),
-                       M.Place(src, d.name.span))
+                       "may_negative" in at, M.Place(src, d.name.span))
 
     def _formula(self, d: A.Formula, src, unit_class) -> M.FormulaModel:
         at = self._attrs(d.attrs, src, d.name.text)
