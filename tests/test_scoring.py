@@ -1,0 +1,199 @@
+"""Worked examples, computed by hand (the arithmetic is written in each test), scored by both the
+reference interpreter and the compiled module (tests/scoring_helpers.Both asserts they agree)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from conftest import SCHEMES, check
+from kaoping.dsl.load import check_path
+from scoring_helpers import Both, D, unit
+
+
+@pytest.fixture(scope="module")
+def transport(tmp_path_factory):
+    r = check_path(SCHEMES / "quanzhou-transport-2019.scheme")
+    assert r.ok
+    return Both(r.scheme, tmp_path_factory.mktemp("transport"))
+
+
+@pytest.fixture(scope="module")
+def dashiqiao(tmp_path_factory):
+    r = check_path(SCHEMES / "dashiqiao-2017.scheme")
+    assert r.ok
+    return Both(r.scheme, tmp_path_factory.mktemp("dsq"))
+
+
+def all_top(scheme, **extra):
+    values = {leaf.key: "一档" for leaf in scheme.leaves()}
+    values.update(extra)
+    return values
+
+
+def test_seed001_formula_all_top_tier(transport):
+    # 目标考评得分 = 职能 80 + 行政能力 20 = 100 (every item 一档 = 100% of its weight)
+    # 考评总得分 = 100×70% + 公众评议 90×30% + 0 − 0 = 70 + 27 = 97
+    s = transport.score(unit(values=all_top(transport.scheme, 公众评议="90", 正向激励加分="0", 察访核验扣分="0")))
+    assert s["problems"] == []
+    assert s["formulas"]["目标考评得分"] == 100
+    assert s["total"] == 97
+
+
+def test_seed001_second_tier_loses_a_tenth_of_the_weight(transport):
+    # 1-1-1 weighs 2; 二档 = 90% (assumed) → 1.8, losing 0.2: 目标 99.8
+    # 99.8×70% + 90×30% = 69.86 + 27 = 96.86
+    v = all_top(transport.scheme, 公众评议="90", 正向激励加分="0", 察访核验扣分="0")
+    v["1-1-1"] = "二档"
+    s = transport.score(unit(values=v))
+    leaf = s["tree"][0]["children"][0]["children"][0]["children"][0]
+    assert (leaf["key"], leaf["points"], leaf["full"]) == ("1-1-1", D("1.8"), 2)
+    assert "二档" in leaf["rule"]
+    assert s["total"] == D("96.86")
+
+
+def test_seed001_promotion_raises_one_tier_never_above_the_top(transport):
+    v = all_top(transport.scheme, 公众评议="90")
+    v["1-1-1"] = {"档次": "三档", "晋档": "1"}  # 三档 → 二档: 2 × 90% = 1.8
+    v["1-1-2"] = {"档次": "一档", "晋档": "1"}  # already the top: stays 2
+    s = transport.score(unit(values=v))
+    items = s["tree"][0]["children"][0]["children"][0]["children"]
+    assert [i["points"] for i in items[:2]] == [D("1.8"), 2]
+    # 目标 = 100 − 0.2 = 99.8 → 99.8×70% + 27 = 96.86
+    assert s["total"] == D("96.86")
+
+
+def test_seed001_bonus_is_clipped_to_its_cap_and_deduction_subtracted(transport):
+    # 正向激励加分 7 > 上限 5 → 5;  97 + 5 − 0.5 = 101.5
+    s = transport.score(unit(values=all_top(transport.scheme, 公众评议="90", 正向激励加分="7", 察访核验扣分="0.5")))
+    bonus = next(g for g in s["groups"] if g["key"] == "正向激励加分")
+    assert (bonus["points"], bonus["clipped"]) == (5, 2)
+    assert s["total"] == D("101.5")
+
+
+def test_missing_result_is_a_problem_not_a_zero(transport):
+    v = all_top(transport.scheme, 公众评议="90")
+    del v["1-1-1"]
+    s = transport.score(unit(values=v))
+    assert s["total"] is None
+    assert [(p["code"], p["key"]) for p in s["problems"]] == [("V0101", "1-1-1")]
+
+
+def test_invalid_results_are_all_reported_with_their_place(transport):
+    v = all_top(transport.scheme, 公众评议="120")  # 公众评议 满分 100
+    v["1-1-1"] = "四档"  # undefined tier
+    v["9-9-9"] = "一档"  # unknown id
+    v["1-1-2"] = {"档次": "三档", "晋档": "2"}  # more promotion than 可晋档 1
+    s = transport.score(unit(values=v))
+    got = sorted((p["code"], p["key"]) for p in s["problems"])
+    assert got == [("V0102", "9-9-9"), ("V0105", "1-1-1"), ("V0106", "1-1-2"), ("V0107", "公众评议")]
+    assert all(p["place"] == f"values[{p['key']!r}]" for p in s["problems"])
+
+
+def test_seed004_rescaled_to_hundred(dashiqiao):
+    # 市环保局: 27 tasks, 175 points; indicator 1 (20 points) earns 15, the rest full: 170 of 175.
+    # 结果得分 = 170/175×100 = 680/7;  指标考核得分 = 680/7×90% + 100×10% = 612/7 + 10 = 682/7
+    # 满意度测评得分 (市直部门) = 100×70% + 100×30% = 100
+    # 考评成绩 = 682/7×80% + 100×10% + 100×10% − 0 + 0 = 2728/35 + 20 = 3428/35
+    block = next(b for b in dashiqiao.scheme.unit_blocks if b.unit == "市环保局")
+    values = {leaf.key: str(leaf.points) for leaf in block.leaves()}
+    values["1"] = "15"
+    values.update(过程得分="100", 党建工作考核得分="100", 领导评价="100", 公众评议="100")
+    s = dashiqiao.score(unit("市环保局", values, "市直部门"))
+    assert s["problems"] == []
+    assert s["formulas"]["结果得分"] == Fraction(680, 7)
+    assert s["formulas"]["指标考核得分"] == Fraction(682, 7)
+    assert s["total"] == Fraction(3428, 35)
+
+
+def test_seed004_town_formula_and_external_score(dashiqiao):
+    # 镇区: 满意度测评得分 = 领导评价×50% + 市直部门评价×20% + 公众评议×30% = 45 + 16 + 27 = 88
+    # 结果得分 is reported (外部) as 90: 指标考核得分 = 90×90% + 80×10% = 81 + 8 = 89
+    # 考评成绩 = 89×80% + 70×10% + 88×10% − 2 + 0 = 71.2 + 7 + 8.8 − 2 = 85
+    values = dict(结果得分="90", 过程得分="80", 党建工作考核得分="70", 领导评价="90", 市直部门评价="80", 公众评议="90",
+                  察访核验扣分="2")
+    s = dashiqiao.score(unit("水源镇", values, "镇区"))
+    assert s["formulas"]["满意度测评得分"] == 88
+    assert s["total"] == 85
+
+
+def test_unit_class_not_in_scheme(dashiqiao):
+    s = dashiqiao.score(unit("某局", {"考评成绩": "90"}, "乡镇"))
+    assert [p["code"] for p in s["problems"]][:1] == ["V0105"]
+
+
+SMALL = """
+方案 "小方案" {
+  精度 2 位 四舍五入
+  类别 业务 满分 10 {
+    指标 1-1 "甲" 分值 6 评分 完成率 { 1-1-1 "一" 权重 3  1-1-2 "二" 权重 3 }
+    指标 1-2 "乙" 分值 4 评分 少报
+  }
+  评分法 完成率 = 按比例 上限 100%
+  评分法 少报 = 每次 扣 0.5 扣完为止
+  评分法 评议 = 评委 去掉最高最低 平均 保留 2 位
+  排名 依据 总分
+  等次 { 优秀 >= 9, 良好 >= 8, 合格 >= 6, 不合格 其余 } 比例 优秀 <= 50%
+  否决 一票否优 若 有 重大事故 则 等次 最高 良好
+  得分 总分 = 业务
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    r = check(SMALL)
+    assert r.ok, [d.message for d in r.errors]
+    return Both(r.scheme, tmp_path_factory.mktemp("small"))
+
+
+def test_ratio_capped_and_per_occurrence_deduction(small):
+    # 1-1-1: 85% × 3 = 2.55;  1-1-2: 120% capped at 100% → 3;  1-1 = 5.55
+    # 1-2: 4 − 3 × 0.5 = 2.5;  total 5.55 + 2.5 = 8.05
+    s = small.score(unit(values={"1-1-1": "85%", "1-1-2": "1.2", "1-2": "3"}))
+    assert s["total"] == D("8.05")
+    # 9 occurrences: 4 − 4.5 = −0.5, floored at 0 (扣完为止) and the clip is explained
+    s = small.score(unit(values={"1-1-1": "1", "1-1-2": "1", "1-2": "9"}))
+    deduct = s["tree"][0]["children"][1]
+    assert (deduct["points"], deduct["clipped"]) == (0, D("-0.5"))
+    assert s["total"] == 6
+
+
+def test_rounding_is_half_up_at_the_declaring_node(small):
+    # 1-1-1: 33.5% × 3 = 1.005; 1-1-2: 100% → 3; 1-2: 0 → 4. Total 8.005 → 精度 2 位 四舍五入 → 8.01
+    # (Python's round(8.005, 2) gives 8.0 through binary floats; half-even would give 8.0 too)
+    s = small.score(unit(values={"1-1-1": "33.5%", "1-1-2": "1", "1-2": "0"}))
+    assert s["total"] == D("8.01")
+
+
+def test_ranking_ties_share_a_rank_and_skip_the_next_grades_with_quota_and_veto(small):
+    full = {"1-1-1": "1", "1-1-2": "1", "1-2": "0"}  # 10
+    units = [
+        unit("甲", full),  # 10
+        unit("乙", full),  # 10: tied with 甲
+        unit("丙", {"1-1-1": "1", "1-1-2": "1", "1-2": "2"}),  # 10 − 1 = 9
+        unit("丁", dict(full, 重大事故=True)),  # 10, but 一票否优
+    ]
+    scores = small.rank(units)
+    got = {s["unit"]: (s["total"], s["rank"], s["grade"]) for s in scores}
+    # ranks: 甲 乙 丁 share 1 (10), 丙 is 4th (9): ties skip ranks 2 and 3
+    # grades: 优秀 ≥ 9 for all four, 优秀 ≤ 50% of 4 → at most 2 (甲, 乙 by rank order, 丁 vetoed to 良好),
+    # so 丙 (4th) drops from 优秀 to 良好.
+    assert got == {"甲": (10, 1, "优秀"), "乙": (10, 1, "优秀"), "丙": (9, 4, "良好"), "丁": (10, 1, "良好")}
+
+
+def test_panel_drops_extremes_then_averages(tmp_path):
+    r = check("""
+    方案 "评委" {
+      类别 能力 满分 5 { 4-1 "创新" 权重 5 评分 评议 }
+      评分法 评议 = 评委 去掉最高最低 平均 保留 2 位
+    }
+    """)
+    both = Both(r.scheme, tmp_path)
+    # 7 scorers: 4, 4.5, 3, 5, 4.5, 4, 3.5 → drop 5 and 3 → (4 + 4.5 + 4.5 + 4 + 3.5) / 5 = 20.5 / 5 = 4.1
+    s = both.score(unit(values={"4-1": ["4", "4.5", "3", "5", "4.5", "4", "3.5"]}))
+    assert s["total"] == D("4.1")
+    # 3 scorers 4, 4, 5 → drop 5 and 4 → 4;  (3.333… kept to 2 places: 10/3 → 3.33)
+    assert both.score(unit(values={"4-1": ["4", "4", "5"]}))["total"] == 4
+    assert both.score(unit(values={"4-1": ["3", "3", "4", "3", "4"]}))["total"] == D("3.33")
