@@ -112,5 +112,6 @@ def compile_(scheme, output):
         click.echo(f"{scheme}: 方案有错误，不能编译 / the scheme has errors", err=True)
         sys.exit(1)
     source = compile_scheme(checked.scheme, Path(scheme).name)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
     Path(output).write_text(source, encoding="utf-8")
     click.echo(f"{output}: {len(source.splitlines())} 行 / lines")

@@ -1,0 +1,39 @@
+"""kaoping score: the 得分说明 a unit reads, and exit 1 with every problem when results are invalid."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from conftest import SCHEMES
+from kaoping.cli import main
+
+SCHEME = str(SCHEMES / "quanzhou-transport-2019.scheme")
+
+
+def test_table_output_explains_each_item():
+    result = CliRunner().invoke(main, ["score", SCHEME, str(SCHEMES / "results" / "quanzhou-transport-2019.json")])
+    assert result.exit_code == 0, result.output
+    # a second-tier item of weight 2: 2 × 90% = 1.8, losing 0.2
+    assert "定档 二档，按 90%，得 1.8 分（权重 2），失 0.2 分" in result.output
+    assert "第 1 名" in result.output
+
+
+def test_invalid_results_exit_1_listing_every_problem(tmp_path):
+    results = tmp_path / "r.csv"
+    results.write_text("单位,编号,值\n甲,1-1-1,五档\n甲,公众评议,130\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["score", SCHEME, str(results), "--format", "json"])
+    assert result.exit_code == 1
+    problems = json.loads(result.output)["units"][0]["problems"]
+    codes = {(p["code"], p["key"]) for p in problems}
+    assert ("V0105", "1-1-1") in codes and ("V0107", "公众评议") in codes
+    assert ("V0101", "1-1-2") in codes  # every missing item is listed too
+    assert next(p for p in problems if p["key"] == "1-1-1")["place"] == f"{results}:2"
+
+
+def test_unreadable_results_file_is_a_message_not_a_traceback(tmp_path):
+    bad = tmp_path / "r.json"
+    bad.write_bytes(b"\xff\xfe\x00garbage")
+    result = CliRunner().invoke(main, ["score", SCHEME, str(bad)])
+    assert result.exit_code == 1 and "V000" in result.output and "Traceback" not in result.output

@@ -1,0 +1,49 @@
+"""docs/scoring.md: its example scheme, JSON and CSV results run, and give the totals the text states."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from fractions import Fraction
+
+from conftest import ROOT
+from kaoping.compiler.results import read_csv, read_json
+from kaoping.compiler.scoring import score_units
+from kaoping.dsl.load import check_text
+
+DOC = (ROOT / "docs" / "scoring.md").read_text(encoding="utf-8")
+
+
+def block(lang: str) -> str:
+    return re.search(rf"```{lang}\n(.*?)```", DOC, re.S).group(1)
+
+
+def test_json_and_csv_examples_score_as_the_text_says():
+    checked = check_text(block("scheme"), "scoring.md")
+    assert checked.ok, [d.message for d in checked.errors]
+    json_units, p1 = read_json(block("json"), "scoring.md")
+    csv_units, p2 = read_csv(block("csv"), "scoring.md")
+    assert p1 == [] and p2 == []
+    by_json = {s["unit"]: s for s in score_units(checked.scheme, json_units)}
+    by_csv = {s["unit"]: s for s in score_units(checked.scheme, csv_units)}
+    assert {u: s["total"] for u, s in by_json.items()} == {u: s["total"] for u, s in by_csv.items()}
+    # the text: 甲局 8.05 = 2.55 + 3 + 2.5; 乙局 10, graded 良好 because of 一票否优
+    assert by_json["甲局"]["total"] == Fraction(Decimal("8.05")) == Fraction(Decimal("2.55")) + 3 + Fraction(5, 2)
+    assert (by_json["乙局"]["total"], by_json["乙局"]["grade"]) == (10, "良好")
+    assert by_json["甲局"]["grade"] == "良好"  # 8.05 ≥ 8
+
+
+def test_csv_problems_are_located_by_line():
+    units, problems = read_csv("单位,编号,值\n甲,1-1,1\n甲,1-1,2\n,1-2,3\n", "r.csv")
+    assert [(p.code, p.place) for p in problems] == [("V0003", "r.csv:3"), ("V0002", "r.csv:4")]
+    assert units[0].places["1-1"] == "r.csv:2"
+
+
+def test_json_syntax_error_is_located():
+    units, problems = read_json('{"units": [\n  {"name": "甲", "values": {"1-1": 1,}}\n]}', "r.json")
+    assert units == [] and problems[0].code == "V0002" and problems[0].place.startswith("r.json:2:")
+
+
+def test_json_numbers_are_exact_decimals_never_floats():
+    units, _ = read_json('{"name": "甲", "values": {"1-1": 0.1}}')
+    assert units[0].values["1-1"] == Decimal("0.1")
