@@ -10,6 +10,7 @@ an identifier. The same input gives byte-identical output.
 from __future__ import annotations
 
 import inspect
+import math
 from fractions import Fraction
 
 from kaoping.dsl import ast as A
@@ -154,79 +155,93 @@ class Emitter:
             for tier, _kind, _amount in plan["rows"]:
                 points, rule = R.m_tiers(plan, weight, tier)
                 kept, clipped = R.clamp(points, low, high)
-                if not clipped:
-                    table[tier] = (kept, rule)
+                if not clipped and self.scaled(kept) is not None:
+                    table[tier] = (kept, rule, self.scaled(kept))
             self.tables[key] = name
             self.table_lines.append(f"{name} = {q(table)}")
         return self.tables[key]
 
     # ------------------------------------------------------------------ the tree
-    def tree_function(self, fname: str, roots, fast: bool) -> None:
+    # Generated tree code carries, beside each node's line, its points as an integer scaled by
+    # SCALE (the common denominator of every tier table and limit): sums of integers are exact and
+    # several times faster than sums of Fractions. A node whose points are not such an integer
+    # carries None, and its parent falls back to adding Fractions.
+    def tree_function(self, fname: str, roots) -> None:
         w = self.w
         w.line(f"def {fname}(v, pr, pts):")
         w.indent()
-        tops = [self.node(r) for r in roots]
+        tops = [self.node(r)[0] for r in roots]
         w.line(f"return [{', '.join(tops)}]")
         w.dedent()
         w.line()
 
-    def node(self, node: M.Node) -> str:
+    def node(self, node: M.Node) -> tuple[str, str]:
+        """Emit the statements for one node; return the names of its line and its scaled points."""
         w = self.w
         src = f"{node.place.source}:{node.place.span.line}"
-        if node.is_leaf:
-            low, high, check = leaf_bounds(node)
-            plan = leaf_plan(node, self.interp.plans, self.interp.named)
-            ref = self.plan_ref(node)
-            table = self.tier_table(node, plan, low, high)
-            weight = None if node.points is None else Fraction(node.points)
-            default = None if node.default is None else Fraction(node.default)
-            var = self.var()
-            w.line(f"# {comment(node.key)} {comment(node.text or '')} ({comment(src)})")
-            args = (f"v, pr, {q(node.key)}, {q(node.kind)}, {q(node.text)}, {q(src)}, {ref}, {q(weight)}, "
-                    f"{q(low)}, {q(high)}, {q(check)}, {q(default)}")
-            if table is not None:
-                w.line(f"{var} = _tier({table}, {args})")
-            else:
-                self.fast_ok = False
-                w.line(f"{var} = leaf_line({args})")
-        elif node.kind == M.CATEGORY and not node.leaves():
-            self.fast_ok = False
-            var = self.var()
+        var = self.var()
+        svar = "s" + var[1:]
+        if node.kind == M.CATEGORY and not node.leaves():
             w.line(f"# 类别 {comment(node.key)}，未列出指标 ({comment(src)})")
             open_call = (f"{var} = open_line(v, pr, {q(node.key)}, {q(node.kind)}, {q(node.text)}, {q(src)}, "
                          f"{q(_fr(node.points))})")
             if not node.children:
                 w.line(open_call)
+                w.line(f"{svar} = _scaled({var})")
             else:
                 w.line(f"if {q(node.key)} in v:")
                 w.line("    " + open_call)
+                w.line(f"    {svar} = _scaled({var})")
                 w.line("else:")
                 w.indent()
-                self.sum_node(node, var, src)
+                self.sum_node(node, var, svar, src)
                 w.dedent()
+        elif node.is_leaf:
+            low, high, check = leaf_bounds(node)
+            plan = leaf_plan(node, self.interp.plans, self.interp.named)
+            ref = self.plan_ref(node)
+            table = self.tier_table(node, plan, low, high)
+            weight = _fr(node.points)
+            w.line(f"# {comment(node.key)} {comment(node.text or '')} ({comment(src)})")
+            args = (f"v, pr, {q(node.key)}, {q(node.kind)}, {q(node.text)}, {q(src)}, {ref}, {q(weight)}, "
+                    f"{q(low)}, {q(high)}, {q(check)}, {q(_fr(node.default))}")
+            if table is not None:
+                w.line(f"{var}, {svar} = _tier({table}, {args})")
+            else:
+                self.fast_ok = False
+                w.line(f"{var} = leaf_line({args})")
+                w.line(f"{svar} = _scaled({var})")
         else:
-            var = self.var()
-            self.sum_node(node, var, src)
-        w.line(f"pts[{q(node.key)}] = ({var}['points'], {var}['full'])")
-        return var
+            self.sum_node(node, var, svar, src)
+        if node.kind == M.CATEGORY or node.key in self.item_refs:
+            w.line(f"pts[{q(node.key)}] = ({var}['points'], {var}['full'])")
+        return var, svar
 
-    def sum_node(self, node: M.Node, var: str, src: str) -> None:
+    def sum_node(self, node: M.Node, var: str, svar: str, src: str) -> None:
         w = self.w
-        children = [self.node(c) for c in node.children]
+        pairs = [self.node(c) for c in node.children]
         summed = tuple("not_summed" not in c.flags for c in node.children)
         w.line(f"# {'类别' if node.kind == M.CATEGORY else '指标'} {comment(node.key)} ({comment(src)})")
         counts_as = Fraction(node.counts_as) if node.kind == M.CATEGORY and node.counts_as is not None else None
-        w.line(f"{var} = sum_line({q(node.key)}, {q(node.kind)}, {q(node.text)}, {q(src)}, "
-               f"[{', '.join(children)}], {q(summed)}, {q(_fr(node.points))}, {q(_fr(node.cap))}, "
-               f"{q(counts_as)}, {q(precision_of(node))})")
+        limit = _limit(node)
+        w.line(f"{var}, {svar} = _sum(({''.join(s + ', ' for _, s in pairs)}), {q(self.scaled(limit))}, "
+               f"{q(node.key)}, {q(node.kind)}, {q(node.text)}, {q(src)}, [{', '.join(v for v, _ in pairs)}], "
+               f"{q(summed)}, {q(_fr(node.points))}, {q(_fr(node.cap))}, {q(counts_as)}, {q(precision_of(node))})")
+
+    def scaled(self, value: Fraction | None) -> int | None:
+        if value is None:
+            return None
+        v = value * self.scale
+        return v.numerator if v.denominator == 1 else None
 
     def fast_function(self) -> None:
-        """Totals only: tier tables give points directly, categories add and clip; KeyError → slow path."""
+        """Totals only: integer sums straight down the tree; a KeyError sends the unit to score()."""
         w = self.w
         w.line("def _FAST(v):")
         w.indent()
         w.line("pts = {}")
-        tops = [self.fast_node(r) for r in self.s.roots]
+        for r in self.s.roots:
+            self.fast_node(r)
         w.line("return pts")
         w.dedent()
         w.line()
@@ -236,37 +251,40 @@ class Emitter:
         w.line(f"return {' + '.join(parts) if parts else 'ZERO'}")
         w.dedent()
         w.line()
-        del tops
 
     def fast_node(self, node: M.Node) -> str:
         w = self.w
-        var = self.var()
-        if node.is_leaf:
+        var = "s" + self.var()[1:]
+        open_category = node.kind == M.CATEGORY and not node.leaves()
+        if open_category:  # reported directly in the results, or missing: score() explains either
+            w.line(f"if {q(node.key)} in v:")
+            w.line(f"    raise KeyError({q(node.key)})")
+        if open_category and not node.children:
+            if node.points is not None:
+                w.line(f"raise KeyError({q(node.key)})")
+            w.line(f"{var} = 0")
+            full = _fr(node.points)
+        elif node.is_leaf:
             low, high, _check = leaf_bounds(node)
-            plan = leaf_plan(node, self.interp.plans, self.interp.named)
-            table = self.tier_table(node, plan, low, high)
-            w.line(f"{var} = {table}[v[{q(node.key)}]][0]  # {comment(node.key)}")
-            w.line(f"pts[{q(node.key)}] = ({var}, {q(_fr(node.points))})")
-            return var
-        children = [(self.fast_node(c), "not_summed" not in c.flags) for c in node.children]
-        summed = [c for c, s in children if s]
-        w.line(f"{var} = {' + '.join(summed) if summed else 'ZERO'}")
-        declared, cap = _fr(node.points), _fr(node.cap)
-        limit = cap if cap is not None else declared
-        if cap is not None and declared is not None:
-            limit = min(cap, declared)
-        if limit is not None:
-            w.line(f"if {var} > {q(limit)}:")
-            w.line(f"    {var} = {q(limit)}")
-        full = declared
-        if node.kind == M.CATEGORY and node.counts_as is not None:
-            if declared:
-                w.line(f"{var} = {var} * {q(Fraction(node.counts_as))} / {q(declared)}")
-            full = Fraction(node.counts_as)
-        precision = precision_of(node)
-        if precision is not None:
-            w.line(f"{var} = round_to({var}, {q(precision[0])}, {q(precision[1])})")
-        w.line(f"pts[{q(node.key)}] = ({var}, {q(full)})")
+            table = self.tier_table(node, leaf_plan(node, self.interp.plans, self.interp.named), low, high)
+            w.line(f"{var} = {table}[v[{q(node.key)}]][2]  # {comment(node.key)}")
+            full = _fr(node.points)
+        else:
+            children = [(self.fast_node(c), "not_summed" not in c.flags) for c in node.children]
+            summed = [c for c, keep in children if keep]
+            w.line(f"{var} = {' + '.join(summed) if summed else '0'}")
+            limit = self.scaled(_limit(node))
+            if limit is not None:
+                w.line(f"if {var} > {limit}:")
+                w.line(f"    {var} = {limit}")
+            full = _fr(node.points)
+            precision = precision_of(node)
+            counts = Fraction(node.counts_as) if node.kind == M.CATEGORY and node.counts_as is not None else None
+            if counts is not None or precision is not None:
+                w.line(f"{var} = _rescale_scaled({var}, {q(counts)}, {q(full)}, {q(precision)})")
+                full = counts if counts is not None else full
+        if node.kind == M.CATEGORY or node.key in self.item_refs:
+            w.line(f"pts[{q(node.key)}] = (F({var}, SCALE), {q(full)})")
         return var
 
     # ------------------------------------------------------------------ formulas
@@ -338,10 +356,12 @@ class Emitter:
         w = self.w
         body = Writer()
         self.w = body
-        self.tree_function("_TREE", s.roots, fast=True)
+        self.scale = _common_denominator(s, self.interp)
+        self.item_refs = _item_refs(s)
+        self.tree_function("_TREE", s.roots)
         for i, unit in enumerate(sorted({u.unit for u in s.unit_blocks})):
-            self.tree_function(f"_UNIT_{i}", [u for u in s.unit_blocks if u.unit == unit], fast=False)
-        fast = self.fast_ok and all(True for _ in s.roots)
+            self.tree_function(f"_UNIT_{i}", [u for u in s.unit_blocks if u.unit == unit])
+        fast = self.fast_ok
         if fast:
             self.fast_function()
         self.formulas()
@@ -364,6 +384,7 @@ class Emitter:
         w.line("# ---------------------------------------------------------------- the scheme")
         w.line(f"SCHEME = {q(self.metadata(source_name))}")
         w.line(f"RESCALE = {q(s.rescale)}")
+        w.line(f"SCALE = {q(self.scale)}  # common denominator of the tier tables and limits")
         w.line(f"PRECISION = {q((s.precision.places, s.precision.mode) if s.precision else None)}")
         w.line(f"PLANS = {q(dict(sorted(self.interp.plans.items())))}")
         w.line(f"CLASSES = {q(tuple(s.classes))}")
@@ -412,12 +433,43 @@ class Emitter:
 _HELPERS = '''
 # ---------------------------------------------------------------- helpers of the generated code
 def _tier(table, v, pr, key, kind, label, source, plan, weight, low, high, check, default):
+    """A tier leaf: (line, points × SCALE). The table holds weight × share folded at compile time."""
     raw = v.get(key, MISSING)
     hit = table.get(raw) if raw.__class__ is str else None
     if hit is None:
-        return leaf_line(v, pr, key, kind, label, source, plan, weight, low, high, check, default)
+        out = leaf_line(v, pr, key, kind, label, source, plan, weight, low, high, check, default)
+        return out, _scaled(out)
     return {"key": key, "kind": kind, "label": label, "input": raw, "rule": hit[1], "points": hit[0],
-            "full": weight, "clipped": None, "clip": None, "source": source, "children": []}
+            "full": weight, "clipped": None, "clip": None, "source": source, "children": []}, hit[2]
+
+
+def _scaled(out):
+    p = out["points"] * SCALE
+    return p.numerator if p.denominator == 1 else None
+
+
+def _sum(scaled, limit, key, kind, label, source, children, summed, declared, cap, counts_as, precision):
+    """A sum node: (line, points × SCALE), adding scaled integers when every child has one."""
+    if None in scaled:
+        out = sum_line(key, kind, label, source, children, summed, declared, cap, counts_as, precision)
+        return out, _scaled(out)
+    t = sum([s for s, keep in zip(scaled, summed) if keep])
+    out = sum_line(key, kind, label, source, children, summed, declared, cap, counts_as, precision, F(t, SCALE))
+    if counts_as is not None or precision is not None:
+        return out, _scaled(out)
+    return out, (t if limit is None or t <= limit else limit)
+
+
+def _rescale_scaled(t, counts_as, declared, precision):
+    value = F(t, SCALE)
+    if counts_as is not None and declared:
+        value = value * counts_as / declared
+    if precision is not None:
+        value = round_to(value, *precision)
+    p = value * SCALE
+    if p.denominator != 1:
+        raise KeyError("not a multiple of 1/SCALE")
+    return p.numerator
 
 
 def _name(c, name):
@@ -452,6 +504,46 @@ def _attr(c, name, attr):
 def _cross():
     raise Problem("V0204", "公式中的跨单位函数须与其他单位一同评分（尚不支持）")
 '''
+
+
+def _limit(node: M.Node) -> Fraction | None:
+    declared, cap = _fr(node.points), _fr(node.cap)
+    if cap is not None and declared is not None:
+        return min(cap, declared)
+    return cap if cap is not None else declared
+
+
+def _common_denominator(s: M.Scheme, interp: Interpreter) -> int:
+    """The least common multiple of the denominators of every tier-table value and every limit."""
+    scale = 1
+    for root in (*s.roots, *s.unit_blocks):
+        for node in root.walk():
+            values = [_limit(node), _fr(node.points)]
+            if node.is_leaf and node.points is not None:
+                plan = leaf_plan(node, interp.plans, interp.named)
+                if plan.get("kind") == "tiers":
+                    values += [R.m_tiers(plan, Fraction(node.points), t)[0] for t, _k, _a in plan["rows"]]
+            for value in values:
+                if value is not None:
+                    scale = math.lcm(scale, value.denominator)
+    return scale
+
+
+def _item_refs(s: M.Scheme) -> set[str]:
+    """Ids that formulas refer to with 指标 ID (their points are kept for the formulas)."""
+    out, stack = set(), [f.expr for f in s.formulas.values()] + [f.expr for c in s.classes.values()
+                                                                 for f in c.formulas]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, A.ItemRef):
+            out.add(e.id)
+        elif isinstance(e, A.BinOp):
+            stack += [e.left, e.right]
+        elif isinstance(e, (A.Neg,)):
+            stack.append(e.operand)
+        elif isinstance(e, A.Call):
+            stack += list(e.args)
+    return out
 
 
 def _fr(value):

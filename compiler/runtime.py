@@ -473,9 +473,13 @@ def leaf_line(values, problems, key, kind, label, source, plan, weight, low, hig
     return out
 
 
-def sum_line(key, kind, label, source, children, summed, declared, cap, counts_as, precision):
-    """A category or level-1 indicator: the sum of its children, clipped to 满分/上限, 计分, 精度."""
-    total = sum((c["points"] for c, s in zip(children, summed) if s), ZERO)
+def sum_line(key, kind, label, source, children, summed, declared, cap, counts_as, precision, total=None):
+    """A category or level-1 indicator: the sum of its children, clipped to 满分/上限, 计分, 精度.
+
+    `total` may be given when the caller already added the children (generated code adds
+    integers scaled by a common denominator, which is exact and much faster than Fractions)."""
+    if total is None:
+        total = sum((c["points"] for c, s in zip(children, summed) if s), ZERO)
     out = line(key, kind, label, source, declared)
     out["rule"] = f"下级合计 {show(total)}"
     out["points"] = total
