@@ -115,3 +115,45 @@ def compile_(scheme, output):
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     Path(output).write_text(source, encoding="utf-8")
     click.echo(f"{output}: {len(source.splitlines())} 行 / lines")
+
+
+def _print_findings(findings) -> bool:
+    ok = True
+    for f in findings:
+        mark = "通过" if f.ok else "不通过"
+        click.echo(f"[{mark}] {f.property}" + (f"：{f.detail}" if f.detail else ""))
+        if f.counterexample is not None:
+            ok = False
+            click.echo("  反例（结果文件）/ counterexample:\n  " +
+                       json.dumps({"units": [f.counterexample]}, ensure_ascii=False, default=str))
+    return ok
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.option("--examples", default=200, show_default=True, help="每个性质随机尝试的结果数")
+def verify(scheme, examples):
+    """在随机结果上验证性质：不超上限、提高一档不降分、方案声明的性质 / try the properties on random results."""
+    from kaoping.compiler.verify import verify as run_verify
+
+    checked = check_path(scheme)
+    if not checked.ok:
+        _print_diagnostics(checked, "short", show_notes=False)
+        sys.exit(1)
+    sys.exit(0 if _print_findings(run_verify(checked.scheme, examples)) else 1)
+
+
+@main.command(name="test")
+@click.argument("scheme", type=click.Path(dir_okay=False))
+def test_(scheme):
+    """运行方案中的用例 / run the scheme's cases (用例)."""
+    from kaoping.compiler.verify import run_cases
+
+    checked = check_path(scheme)
+    if not checked.ok:
+        _print_diagnostics(checked, "short", show_notes=False)
+        sys.exit(1)
+    findings = run_cases(checked.scheme)
+    if not findings:
+        click.echo("方案中没有用例 / no cases")
+    sys.exit(0 if _print_findings(findings) else 1)

@@ -1,0 +1,296 @@
+"""`kaoping verify` and `kaoping test`: what the author states about a scheme, proved or tried.
+
+Properties tried on random valid results (hypothesis searches, then shrinks a counterexample):
+every node stays within [0, its 满分/分值/上限] (leaves unless they declare 范围/可为负/可超分值);
+raising one tier never lowers the total; every 性质 (invariant) holds. Cases (用例) are run as
+written: inputs, then the expectations.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+from hypothesis import HealthCheck, find, settings
+from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
+
+from kaoping.dsl import ast as A
+from kaoping.dsl import model as M
+
+from . import runtime as R
+from .formulas import formula_view
+from .interpret import Interpreter, attr_value, leaf_plan
+from .results import UnitResults
+
+
+@attrs.frozen
+class Finding:
+    property: str  # what was checked
+    ok: bool
+    detail: str  # what went wrong, in Chinese
+    counterexample: dict | None  # a results unit that shows it (JSON-ready)
+
+
+# ---------------------------------------------------------------- random valid results
+def _decimals(low, high, places=2):
+    return st.decimals(min_value=Decimal(low), max_value=Decimal(high), places=places,
+                       allow_nan=False, allow_infinity=False).map(str)
+
+
+def _value(plan: dict, weight):
+    kind = plan["kind"]
+    w = weight if weight is not None else 10
+    if kind == "tiers":
+        return st.sampled_from([r[0] for r in plan["rows"]])
+    if kind == "ratio":
+        return _decimals("0", "1.2", 3)
+    if kind == "efficacy" or kind == "deviation" or kind == "ranges":
+        return _decimals("0", "1.2", 3)
+    if kind == "direct":
+        return _decimals("0", str(w))
+    if kind == "yes_no":
+        return st.booleans()
+    if kind in ("count", "steps"):
+        return st.integers(0, 12).map(str)
+    if kind in ("rank", "reverse_rank"):
+        return st.integers(1, 12).map(str)
+    if kind == "panel":
+        scale = plan["full"] if plan["full"] is not None else w
+        return st.lists(_decimals("0", str(scale)), min_size=1, max_size=7)
+    if kind == "highest":
+        return st.lists(st.sampled_from([r[0] for r in plan["rows"]]), max_size=3)
+    return _decimals("0", "1")
+
+
+def valid_results(scheme: M.Scheme, interp: Interpreter):
+    """A strategy for one unit's complete, valid results."""
+    classes = list(scheme.classes) or [None]
+    units = sorted({b.unit for b in scheme.unit_blocks}) or ["单位"]
+
+    @st.composite
+    def draw(d):
+        name = d(st.sampled_from(units))
+        cls = scheme.unit_block_classes.get(name) or d(st.sampled_from(classes))
+        values = {}
+        for root in list(scheme.roots) + [b for b in scheme.unit_blocks if b.unit == name]:
+            for node in root.walk():
+                if node.kind == M.CATEGORY and not node.leaves() and not node.children and node.points is not None:
+                    values[node.key] = d(_decimals("0", str(node.points)))
+                elif node.is_leaf:
+                    values[node.key] = d(_value(leaf_plan(node, interp.plans, interp.named), node.points))
+        for n, inp in scheme.inputs.items():
+            values[n] = d(_decimals("0", str(inp.full if inp.full is not None else 100)))
+        for n, g in scheme.groups.items():
+            values[n] = d(_decimals("0", str(g.cap if g.cap is not None else 5)))
+        for n, f in formula_view(scheme, cls).items():
+            if isinstance(f.expr, A.External):
+                values[n] = d(_decimals("0", "100"))
+        return UnitResults(name, cls, values, {}, name)
+
+    return draw()
+
+
+def as_json(unit: UnitResults) -> dict:
+    return {"name": unit.name, "class": unit.unit_class, "values": unit.values}
+
+
+# ---------------------------------------------------------------- conditions over a scored unit
+class _Unknown(Exception):
+    """A condition that cannot be evaluated on a scored unit (e.g. 全部 二级指标 为 一档)."""
+
+
+def _value_of(name: str, score: dict, scheme: M.Scheme):
+    if name in score["formulas"]:
+        return score["formulas"][name]
+    for line in score["inputs"] + score["groups"]:
+        if line["key"] == name:
+            return line["points"]
+    stack = list(score["tree"])
+    while stack:
+        line = stack.pop()
+        if line["key"] == name:
+            return line["points"]
+        stack += line["children"]
+    raise _Unknown(name)
+
+
+def _points_of(score: dict) -> dict:
+    out, stack = {}, list(score["tree"])
+    while stack:
+        line = stack.pop()
+        out[line["key"]] = (line["points"], line["full"])
+        stack += line["children"]
+    return out
+
+
+def evaluate(cond, score: dict, scheme: M.Scheme, evidence: dict) -> bool:
+    def ev(e):
+        if isinstance(e, A.Num):
+            return Fraction(e.value)
+        if isinstance(e, A.Ref):
+            return _value_of(e.name, score, scheme)
+        if isinstance(e, A.AttrRef):
+            try:
+                return attr_value(scheme, e, _points_of(score))
+            except R.Problem:
+                raise _Unknown(e.name) from None
+        if isinstance(e, A.BinOp):
+            left, right = ev(e.left), ev(e.right)
+            return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
+                    "/": lambda: R.div(left, right)}[e.op]()
+        if isinstance(e, A.Neg):
+            return -ev(e.operand)
+        raise _Unknown(type(e).__name__)
+
+    def cv(c):
+        if isinstance(c, A.Compare):
+            left, right = ev(c.left), ev(c.right)
+            return {"=": left == right, "!=": left != right, ">=": left >= right, "<=": left <= right,
+                    ">": left > right, "<": left < right}[c.op]
+        if isinstance(c, A.Has):
+            return bool(evidence.get(c.name))
+        if isinstance(c, A.BoolOp):
+            results = [cv(i) for i in c.items]
+            return all(results) if c.op == "and" else any(results)
+        if isinstance(c, A.Not):
+            return not cv(c.item)
+        raise _Unknown(type(c).__name__)
+
+    return cv(cond)
+
+
+# ---------------------------------------------------------------- properties
+def _out_of_bounds(scheme: M.Scheme, score: dict) -> str | None:
+    nodes = {n.key: n for r in (*scheme.roots, *scheme.unit_blocks) for n in r.walk()}
+    stack = list(score["tree"])
+    while stack:
+        line = stack.pop()
+        stack += line["children"]
+        node = nodes.get(line["key"])
+        free = node is not None and (node.value_range is not None or {"may_negative", "may_exceed"} & node.flags)
+        if free:
+            continue
+        if line["points"] < 0 or (line["full"] is not None and line["points"] > line["full"]):
+            return f"{line['key']} 得 {R.show(line['points'])} 分，超出 [0, {R.show(line['full'])}]"
+    return None
+
+
+def _raise_one_tier(scheme: M.Scheme, interp: Interpreter, unit: UnitResults):
+    """For each tier leaf below the top: (key, results with it one tier higher)."""
+    for leaf in scheme.leaves():
+        plan = leaf_plan(leaf, interp.plans, interp.named)
+        if plan["kind"] != "tiers":
+            continue
+        names = [r[0] for r in plan["rows"]]
+        value = unit.values.get(leaf.key)
+        if value in names and names.index(value) > 0:
+            better = dict(unit.values)
+            better[leaf.key] = names[names.index(value) - 1]
+            yield leaf.key, attrs.evolve(unit, values=better)
+
+
+def verify(scheme: M.Scheme, examples: int = 200) -> list[Finding]:
+    interp = Interpreter(scheme)
+    strategy = valid_results(scheme, interp)
+    config = settings(max_examples=examples, deadline=None, database=None,
+                      suppress_health_check=list(HealthCheck))
+    findings = []
+
+    def search(name: str, broken) -> None:
+        try:
+            bad = find(strategy, lambda u: broken(u) is not None, settings=config)
+        except NoSuchExample:
+            findings.append(Finding(name, True, "", None))
+            return
+        findings.append(Finding(name, False, broken(bad), as_json(bad)))
+
+    def bounds(u):
+        s = interp.score(u)
+        return _out_of_bounds(scheme, s) if not s["problems"] else None
+
+    def monotone(u):
+        s = interp.score(u)
+        if s["problems"]:
+            return None
+        for key, better in _raise_one_tier(scheme, interp, u):
+            t = interp.score(better)["total"]
+            if t is not None and t < s["total"]:
+                return f"{key} 提高一档后总分由 {R.show(s['total'])} 降为 {R.show(t)}"
+        return None
+
+    search("每个节点的得分在 [0, 满分] 内", bounds)
+    search("提高一档不会降低总分", monotone)
+    for inv in scheme.invariants:
+        def broken(u, inv=inv):
+            s = interp.score(u)
+            if s["problems"]:
+                return None
+            try:
+                if inv.premise is not None and not evaluate(inv.premise, s, scheme, u.values):
+                    return None
+                return None if evaluate(inv.conclusion, s, scheme, u.values) else "不成立"
+            except _Unknown as unknown:
+                raise _NotVerifiable(str(unknown)) from None
+        try:
+            search(f"性质 {inv.name.text}", broken)
+        except _NotVerifiable as why:
+            findings.append(Finding(f"性质 {inv.name.text}", True, f"无法验证（{why}）", None))
+    return findings
+
+
+class _NotVerifiable(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- cases
+def _case_values(scheme: M.Scheme, interp: Interpreter, case: A.Case) -> dict:
+    values: dict = {}
+    leaves = scheme.leaves()
+
+    def plain(entry: A.CaseEntry):
+        if entry.value_kind == "amount":
+            return str(entry.value.value)
+        if entry.value_kind == "list":
+            return [str(n.value) for n in entry.value]
+        return entry.value
+
+    for entry in case.inputs:  # shorthands first, then specific entries: the later entry wins
+        value = plain(entry)
+        if entry.target_kind in ("all_level2", "all_items", "all_level1"):
+            wanted = {"all_level2": (M.ITEM,), "all_level1": (M.INDICATOR,), "all_items": (M.ITEM, M.INDICATOR)}
+            for leaf in leaves:
+                if leaf.kind in wanted[entry.target_kind]:
+                    values[leaf.key] = value
+        elif entry.target_kind == "all_in":
+            for root in scheme.roots:
+                for node in root.walk():
+                    if node.key == entry.target:
+                        for leaf in node.leaves():
+                            values[leaf.key] = value
+        else:
+            values[entry.target] = value
+    return values
+
+
+def run_cases(scheme: M.Scheme) -> list[Finding]:
+    interp = Interpreter(scheme)
+    findings = []
+    for case in scheme.cases:
+        unit = UnitResults("用例", None, _case_values(scheme, interp, case), {}, case.title)
+        score = interp.score(unit)
+        if score["problems"]:
+            detail = "；".join(p["message"] for p in score["problems"][:5])
+            findings.append(Finding(f"用例 {case.title}", False, f"结果有问题：{detail}", as_json(unit)))
+            continue
+        failed = []
+        for expect in case.expects:
+            try:
+                if not evaluate(expect.cond, score, scheme, unit.values):
+                    failed.append(f"第 {expect.span.line} 行的期望不成立（总分 {R.show(score['total'])}）")
+            except _Unknown as why:
+                failed.append(f"第 {expect.span.line} 行的期望无法计算（{why}）")
+        findings.append(Finding(f"用例 {case.title}", not failed, "；".join(failed), None if not failed else
+                                as_json(unit)))
+    return findings

@@ -1,0 +1,57 @@
+"""kaoping verify / test: properties hold on the seeds; a false invariant or case is caught with a
+shrunk counterexample."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from conftest import SCHEMES
+from kaoping.cli import main
+
+SCHEME = """
+方案 "性质" {
+  类别 业务 满分 10 评分 三档 { 1-1 "甲" 权重 6  1-2 "乙" 权重 4 }
+  评分法 三档 = 分档 { 一档 100%, 二档 90%, 三档 80% }
+  输入 公众评议 满分 100
+  得分 总分 = 业务×70% + 公众评议×30%
+  性质 有界: 总分 <= 100
+  性质 过严: 总分 >= 90
+  用例 "全部一档、公众评议90分" {
+    输入 { 全部 指标: 一档, 公众评议: 90 }
+    期望 总分 = 34
+  }
+  用例 "算错的期望" {
+    输入 { 全部 指标: 一档, 1-2: 三档, 公众评议: 100 }
+    期望 总分 = 40
+  }
+}
+"""
+
+
+def test_seed_properties_hold():
+    result = CliRunner().invoke(main, ["verify", str(SCHEMES / "quanzhou-transport-2019.scheme"), "--examples", "30"])
+    assert result.exit_code == 0, result.output
+    assert "[通过] 性质 总分有界" in result.output and "[通过] 提高一档不会降低总分" in result.output
+
+
+def test_false_invariant_gives_a_counterexample(tmp_path):
+    path = tmp_path / "p.scheme"
+    path.write_text(SCHEME, encoding="utf-8")
+    result = CliRunner().invoke(main, ["verify", str(path), "--examples", "50"])
+    assert result.exit_code == 1
+    assert "[通过] 性质 有界" in result.output and "[不通过] 性质 过严" in result.output
+    example = json.loads(result.output.split("counterexample:\n", 1)[1].splitlines()[0])
+    assert set(example["units"][0]["values"]) == {"1-1", "1-2", "公众评议"}
+
+
+def test_cases_run_as_written(tmp_path):
+    path = tmp_path / "p.scheme"
+    path.write_text(SCHEME, encoding="utf-8")
+    result = CliRunner().invoke(main, ["test", str(path)])
+    # case 1: 业务 10 × 70% + 90 × 30% = 7 + 27 = 34 → passes
+    # case 2: 业务 6 + 4 × 80% = 9.2 → 9.2 × 70% + 100 × 30% = 6.44 + 30 = 36.44 ≠ 40 → fails
+    assert "[通过] 用例 全部一档、公众评议90分" in result.output
+    assert "[不通过] 用例 算错的期望" in result.output and "36.44" in result.output
+    assert result.exit_code == 1
