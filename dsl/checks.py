@@ -51,6 +51,8 @@ class Checker:
             for node in root.walk():
                 self.check_node(node)
         self.check_names()
+        self.check_category_names()
+        self.check_references()
         self.check_formulas()
         self.check_rules()
         self.check_exceptions()
@@ -223,9 +225,25 @@ class Checker:
                         n.key == e.id for u in self.s.unit_blocks for n in u.walk()):
                     self.unknown(e.id, e.span, src, self.leaves_by_id, what="指标")
             elif isinstance(e, A.BinOp):
+                if e.op == "-" and isinstance(e.right, A.Num) and _rightmost_num(e.left) is not None \
+                        and e.right.span.column == _rightmost_num(e.left).span.end_column + 1 \
+                        and e.right.span.line == e.span.line:
+                    left = _rightmost_num(e.left)
+                    self.out.append(warning(
+                        "W0104", "数字与“-”紧贴：这里按减法计算，不是指标编号", "digit-minus-digit is subtraction here",
+                        Span(left.span.line, left.span.column, e.right.span.end_line, e.right.span.end_column), src,
+                        label="按减法计算",
+                        hint="引用指标请写“指标 1-1”；确是减法请在“-”两边加空格"))
                 stack += [e.right, e.left]
             elif isinstance(e, A.Neg):
                 stack.append(e.operand)
+            elif isinstance(e, A.Contains) and not (item_context and isinstance(e.subject, A.Ref)
+                                                    and e.subject.name in ITEM_FIELDS):
+                self.out.append(error(
+                    "E0210", "含/不含 只能用于指标的文字（内容、备注、依据、责任…）", "contains applies to texts only",
+                    e.span, src, label="不是文字",
+                    hint="要检查一个类别下的每个指标，请写：规则 名称: 每项 于 类别 内容 不含 \"…\""))
+                stack.append(e.subject)
             elif isinstance(e, A.Compare):
                 stack += [e.right, e.left]
             elif isinstance(e, A.Contains):
@@ -271,6 +289,56 @@ class Checker:
                 self.out.append(warning(
                     "W0102", f"{what}名称“{name}”与关键字相同", "name equals a keyword", place.span, place.source,
                     hint=f"在关键字可出现的位置会被当作关键字；可改名，或写成「{name}」"))
+
+    def check_category_names(self):
+        """Formulas and rules name categories: a name used twice in one tree is ambiguous."""
+        trees = [list(self.s.roots)]
+        by_unit: dict = {}
+        for u in self.s.unit_blocks:
+            by_unit.setdefault(u.unit, []).append(u)
+        trees += list(by_unit.values())
+        for roots in trees:
+            seen: dict = {}
+            for root in roots:
+                for node in root.walk():
+                    if node.kind != M.CATEGORY:
+                        continue
+                    if node.key in seen and seen[node.key] is not node:
+                        self.out.append(error(
+                            "E0203", f"类别名称“{node.key}”重复", "category name used twice", node.place.span,
+                            node.place.source, label="第二次", related=(_rel(seen[node.key].place, "第一次"),),
+                            hint="公式和规则按名称引用类别，同名类别无法区分；可给其中一个改名，印刷名称写在引号里"))
+                    seen.setdefault(node.key, node)
+
+    def check_references(self):
+        """Names in ranking, grades, vetoes, invariants, cases, unit blocks and class overrides."""
+        known = self.known_names()
+        src = self.s.source
+        if self.s.ranking is not None:
+            basis = self.s.ranking.basis
+            if basis.text not in known and basis.text not in ("总分",):
+                self.unknown(basis.text, basis.span, src, known)
+        grade_names = {g.name.text for g in self.s.grades.grades} if self.s.grades else set()
+        refs = [q.grade for q in self.s.grades.quotas] if self.s.grades else []
+        refs += [v.grade for v in self.s.vetoes]
+        for name in refs:
+            if name.text not in grade_names:
+                self.unknown(name.text, name.span, src, grade_names, what="等次")
+        for inv in self.s.invariants:
+            for cond in filter(None, (inv.premise, inv.conclusion)):
+                self.check_expr(cond, src, known)
+        for case in self.s.cases:
+            for expect in case.expects:
+                self.check_expr(expect.cond, src, known)
+        for unit, cls in self.s.unit_block_classes.items():
+            if cls is not None and self.s.classes and cls not in self.s.classes:
+                block = next(b for b in self.s.unit_blocks if b.unit == unit)
+                self.unknown(cls, block.place.span, block.place.source, self.s.classes, what="单位类别")
+        ids = set(self.leaves_by_id) | {n.key for u in self.s.unit_blocks for n in u.walk()}
+        for c in self.s.classes.values():
+            for o in c.overrides:
+                if o.id not in ids:
+                    self.unknown(o.id, o.span, c.place.source, ids, what="指标")
 
     def _all_formulas(self):
         yield from self.s.formulas.values()
@@ -412,6 +480,13 @@ def count_of(node: M.Node, kind: str) -> int:
         return len(node.leaves())
     wanted = M.INDICATOR if kind == "level1" else M.ITEM
     return sum(1 for n in node.walk() if n.kind == wanted)
+
+
+def _rightmost_num(e):
+    """The literal a subtraction's left side ends with (1 in “1-1”), or None."""
+    while isinstance(e, A.BinOp):
+        e = e.right
+    return e if isinstance(e, A.Num) and not e.percent else None
 
 
 def _did_you_mean(name, known) -> str:

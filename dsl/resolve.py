@@ -24,6 +24,29 @@ _INHERITED_FIELDS = ("leader", "owner", "person", "assessor", "basis", "deadline
 _REPEATABLE = ("exception", "assume")
 _LOCK_FREE = ("leader", "owner", "person", "deadline", "remark", "assessor")
 _FLAG_KEYS = ("locked", "no_level2", "not_summed", "may_negative", "may_exceed", "optional")
+_COMMON = ("assume", "remark", "basis")
+_NODE = ("full", "points", "weight", "cap", "method", "deadline", "leader", "owner", "person", "assessor",
+         "exception", "printed_id", "not_summed", "precision", "default") + _COMMON
+# Which attributes each declaration takes (E0209 for the others, never silently ignored).
+APPLIES = {
+    "category": _NODE + ("counts_as", "declare", "locked", "no_level2", "applies", "not_applicable", "gate"),
+    "indicator": _NODE + ("range", "may_negative", "may_exceed", "applies", "not_applicable", "gate", "missing",
+                          "optional", "fields", "value", "declare"),
+    "input": ("full", "points", "source", "shared", "optional", "missing", "default") + _COMMON,
+    "group": ("cap", "may_negative", "source") + _COMMON,
+    "entry": ("cap", "method") + _COMMON,
+    "formula": ("precision",) + _COMMON,
+    "rule": ("level",) + _COMMON,
+}
+ATTR_WORDS = {
+    "full": "满分", "points": "分值", "weight": "权重", "cap": "上限", "counts_as": "计分", "declare": "声明",
+    "method": "评分", "deadline": "时限", "leader": "分管", "owner": "责任", "person": "责任人", "assessor": "主体",
+    "basis": "依据", "remark": "备注", "locked": "锁定", "no_level2": "无二级指标", "exception": "例外",
+    "assume": "假定", "printed_id": "原号", "not_summed": "不计入总分", "range": "范围", "may_negative": "可为负",
+    "may_exceed": "可超分值", "applies": "适用", "not_applicable": "不适用", "gate": "门槛", "missing": "缺失",
+    "optional": "可缺", "fields": "输入项", "value": "取值", "source": "来源", "shared": "全体", "level": "级别",
+    "precision": "精度", "default": "默认",
+}
 KIND_WORDS = {M.CATEGORY: "类别", M.INDICATOR: "指标", M.ITEM: "二级指标"}
 
 
@@ -37,6 +60,7 @@ class _Draft:
     place: M.Place
     locked_by: M.Place | None = None
     unit: str | None = None
+    from_file: str | None = None  # set when a file's declaration is merged in (to catch a second one)
 
 
 class Resolver:
@@ -47,11 +71,17 @@ class Resolver:
         self.assumptions: list[M.Assumption] = []
 
     # ---------------------------------------------------------------- attributes
-    def _attrs(self, attr_nodes, src: str, what: str) -> dict:
+    def _attrs(self, attr_nodes, src: str, what: str, kind: str) -> dict:
         out: dict = {}
         for a in attr_nodes:
             key = "declared" if a.key in _POINT_KEYS else a.key
             place = M.Place(src, a.span)
+            if a.key not in APPLIES[kind]:
+                self.diags.append(error(
+                    "E0209", f"{what}：属性“{ATTR_WORDS.get(a.key, a.key)}”在这里不起作用",
+                    f"attribute {a.key} does not apply to a {kind}", a.span, src, label="不适用",
+                    hint="可用的属性：" + "、".join(ATTR_WORDS[k] for k in APPLIES[kind] if k in ATTR_WORDS)))
+                continue
             if a.key in _REPEATABLE:
                 out.setdefault(key, []).append((a.value, place))
                 if a.key == "assume":
@@ -71,18 +101,18 @@ class Resolver:
         if isinstance(node, A.Category):
             return self._draft_category(node, src, depth, unit)
         if isinstance(node, A.Indicator):
-            attrs_ = self._attrs(node.attrs, src, f"指标 {node.id}")
+            attrs_ = self._attrs(node.attrs, src, f"指标 {node.id}", "indicator")
             children = [self._draft_item(i, src, 2, unit) for i in (node.items or ())]
             return _Draft(M.INDICATOR, node.id, node.text, attrs_, children, M.Place(src, node.id_span), unit=unit)
         return self._draft_item(node, src, 1, unit)
 
     def _draft_item(self, item: A.Item, src: str, level: int, unit):
         kind = M.ITEM if level == 2 else M.INDICATOR
-        attrs_ = self._attrs(item.attrs, src, f"{KIND_WORDS[kind]} {item.id}")
+        attrs_ = self._attrs(item.attrs, src, f"{KIND_WORDS[kind]} {item.id}", "indicator")
         return _Draft(kind, item.id, item.text, attrs_, [], M.Place(src, item.id_span), unit=unit)
 
     def _draft_category(self, cat: A.Category, src: str, depth: int, unit):
-        attrs_ = self._attrs(cat.attrs, src, f"类别 {cat.name.text}")
+        attrs_ = self._attrs(cat.attrs, src, f"类别 {cat.name.text}", "category")
         draft = _Draft(M.CATEGORY, cat.name.text, cat.label, attrs_, [], M.Place(src, cat.name.span), unit=unit)
         if depth >= MAX_DEPTH:
             return draft  # too deep: reported by check_depth before resolving
@@ -103,8 +133,15 @@ class Resolver:
                 if lock is not None:
                     self._locked_error(d, lock, "在锁定的类别中新增了内容")
                     continue
+                d.from_file = d.place.source
                 base.append(d)
                 index[(d.kind == M.CATEGORY, d.key)] = d
+                continue
+            if target.place.source == d.place.source and target.from_file == d.place.source:
+                self.diags.append(error(
+                    "E0201" if d.kind != M.CATEGORY else "E0203",
+                    f"{KIND_WORDS[d.kind]} {d.key} 在同一文件中写了两次", "declared twice in one file",
+                    d.place.span, d.place.source, label="第二次", related=(M_related(target.place, "第一次"),)))
                 continue
             changed = [k for k in d.attrs if k not in _REPEATABLE
                        and (k not in target.attrs or target.attrs[k][0] != d.attrs[k][0])]
@@ -117,6 +154,7 @@ class Resolver:
                 target.text = d.text
             if lock is None:
                 target.place = d.place  # the department's own file is where its problems are shown
+                target.from_file = d.place.source
             for k, v in d.attrs.items():
                 if k in _REPEATABLE:
                     target.attrs.setdefault(k, []).extend(v)
@@ -141,15 +179,11 @@ class Resolver:
 
     # ---------------------------------------------------------------- freezing
     def _freeze(self, d: _Draft, inherited_method, inherited_fields: dict, level: int) -> M.Node:
+        """inherited_method: a method name, an inline A.Method, or None; a node's own 评分 wins."""
         at = d.attrs
-        method = inherited_method
-        inline = None
-        if "method" in at:
-            value = at["method"][0]
-            if isinstance(value, A.Method):
-                inline, method = value, None
-            else:
-                method = value.text
+        method = at["method"][0] if "method" in at else inherited_method
+        if isinstance(method, A.Name):
+            method = method.text
         fields = dict(inherited_fields) if d.kind != M.CATEGORY else {}
         for k in _FIELD_KEYS:
             if k in at:
@@ -157,11 +191,11 @@ class Resolver:
         child_fields = {k: fields[k] for k in _INHERITED_FIELDS if k in fields} if d.kind == M.INDICATOR else {}
         child_level = 0 if d.kind == M.CATEGORY else level + 1
         children = tuple(
-            self._freeze(c, method if inline is None else None, child_fields,
+            self._freeze(c, method, child_fields,
                          (1 if c.kind != M.CATEGORY else 0) if d.kind == M.CATEGORY else child_level)
             for c in d.children)
-        if inline is not None:
-            children = tuple(attrs.evolve(c, inline_method=c.inline_method or inline) for c in children)
+        inline = method if isinstance(method, A.Method) else None
+        method = None if inline is not None else method
         declared = at["declared"][0] if "declared" in at else None
         if declared is not None:
             points = declared
@@ -196,11 +230,26 @@ class Resolver:
         invariants, cases, vetoes, gates, exempts, populations = [], [], [], [], [], []
         ranking = grades = None
         meta: dict = {}
+        meta_src: dict = {}
         precision = None
         rescale = False
         for src, tree in reversed(files):  # the root template first, the scheme last
             file_drafts = []
+            seen_meta: dict = {}
             for m in tree.meta:
+                if m.key in seen_meta and m.key not in ("assume", "basis", "remark"):
+                    self.diags.append(error(
+                        "E0208", "方案头部的同一项写了两次", "header line given twice", m.span, src, label="第二次",
+                        related=(M_related(seen_meta[m.key], "第一次"),)))
+                    continue
+                seen_meta[m.key] = M.Place(src, m.span)
+                if m.key == "remark" and "remark" in meta and meta_src.get("remark") == src:
+                    meta["remark"] = meta["remark"] + "\n" + m.value  # several 备注 lines: all kept
+                    continue
+                if m.key == "basis" and "basis" in meta and meta_src.get("basis") == src:
+                    meta["basis"] = meta["basis"] + m.value
+                    continue
+                meta_src[m.key] = src
                 if m.key == "precision":
                     precision = m.value
                 elif m.key == "rescale":
@@ -220,6 +269,15 @@ class Resolver:
                     kind = type(stmt).__name__
                     table = named.setdefault(kind, {})
                     prev = table.get(stmt.name.text)
+                    other = next((k for k, t in named.items() if k != kind and "MethodDef" not in (k, kind)
+                                  and stmt.name.text in t and t[stmt.name.text][1] == src), None)
+                    if other is not None:
+                        first = named[other][stmt.name.text][0]
+                        self.diags.append(error(
+                            "E0203", f"名称“{stmt.name.text}”已用于另一项定义", "one name for two declarations",
+                            stmt.name.span, src, label="同名",
+                            related=(M_related(M.Place(src, first.name.span), "已定义为另一项"),)))
+                        continue
                     if prev is not None and prev[1] == src:
                         self.diags.append(error(
                             "E0203", f"名称“{stmt.name.text}”重复定义", "name defined twice", stmt.name.span, src,
@@ -227,6 +285,12 @@ class Resolver:
                         continue
                     table[stmt.name.text] = (stmt, src)
                 elif isinstance(stmt, A.Rule):
+                    prev = rules.get(stmt.name.text)
+                    if prev is not None and prev[1] == src:
+                        self.diags.append(error(
+                            "E0203", f"规则“{stmt.name.text}”重复定义", "rule defined twice", stmt.name.span, src,
+                            label="第二次定义", related=(M_related(M.Place(src, prev[0].name.span), "第一次定义"),)))
+                        continue
                     rules[stmt.name.text] = (stmt, src)
                 elif isinstance(stmt, A.Invariant):
                     invariants.append(stmt)
@@ -272,15 +336,15 @@ class Resolver:
                 for n, (d, s) in methods.items() for c in d.method.clauses if c.kind == "assume"]
 
     def _input(self, d: A.InputDecl, src) -> M.Input:
-        at = self._attrs(d.attrs, src, f"输入 {d.name.text}")
+        at = self._attrs(d.attrs, src, f"输入 {d.name.text}", "input")
         return M.Input(d.name.text, d.label, at.get("declared", (None,))[0], at.get("source", (None,))[0],
                        "shared" in at, "optional" in at, at.get("default", (None,))[0], M.Place(src, d.name.span))
 
     def _group(self, d: A.GroupDecl, src) -> M.Group:
-        at = self._attrs(d.attrs, src, d.name.text)
+        at = self._attrs(d.attrs, src, d.name.text, "group")
         entries = []
         for e in d.entries:
-            eat = self._attrs(e.attrs, src, e.name.text)
+            eat = self._attrs(e.attrs, src, e.name.text, "entry")
             ref = eat.get("method", (None,))[0]
             entries.append(M.GroupEntryModel(
                 e.name.text, e.label, eat.get("cap", (None,))[0],
@@ -290,7 +354,7 @@ class Resolver:
                        "may_negative" in at, M.Place(src, d.name.span))
 
     def _formula(self, d: A.Formula, src, unit_class) -> M.FormulaModel:
-        at = self._attrs(d.attrs, src, d.name.text)
+        at = self._attrs(d.attrs, src, d.name.text, "formula")
         return M.FormulaModel(d.name.text, d.label, d.expr, at.get("precision", (None,))[0], unit_class,
                               M.Place(src, d.name.span))
 
@@ -300,7 +364,7 @@ class Resolver:
         return M.UnitClassModel(d.name.text, d.label, formulas, overrides, M.Place(src, d.name.span))
 
     def _rule(self, d: A.Rule, src) -> M.RuleModel:
-        at = self._attrs(d.attrs, src, f"规则 {d.name.text}")
+        at = self._attrs(d.attrs, src, f"规则 {d.name.text}", "rule")
         return M.RuleModel(d.name.text, d, at.get("level", ("error",))[0], M.Place(src, d.name.span))
 
 

@@ -31,3 +31,13 @@ def tmp_scheme(tmp_path):
         path.write_text(textwrap.dedent(text).strip() + "\n", encoding="utf-8")
         return path
     return write
+
+
+def col(text: str, line: int, token: str, nth: int = 1) -> int:
+    """The 1-based column of the nth `token` on `line` of a dedented scheme text (found by search,
+    independently of the checker)."""
+    row = textwrap.dedent(text).strip().split("\n")[line - 1]
+    at = -1
+    for _ in range(nth):
+        at = row.index(token, at + 1)
+    return at + 1
