@@ -108,6 +108,9 @@ def describe(err: UnexpectedInput, source: Source) -> Diagnostic:
             return error("E0104", "文字没有闭合：引号“\"”在本行内缺少配对", "string not closed on this line", span, name,
                          label="从这里开始的文字", hint="文字不能跨行；在行末补上 \"")
         words = expected_words(err.allowed or ())
+        if ch in "“”":
+            return error("E0101", f"无法识别的字符“{ch}”：文字请用英文直引号 \"…\"", "curly quotes: use straight quotes",
+                         span, name, label="弯引号", hint="Word 和输入法会把 \" 自动换成 “ ”；文字中间的 “ ” 可以保留")
         return error("E0101", f"无法识别的字符“{ch}”（U+{ord(ch):04X}）", f"unexpected character {ch!r}", span, name,
                      label="这里", hint=("这里应为：" + "、".join(words[:8])) if words else "")
     if isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken) and err.token.type == "$END"):

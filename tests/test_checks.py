@@ -145,3 +145,26 @@ def test_child_method_wins_over_an_inline_method_of_its_indicator():
     items = r.scheme.roots[0].children[0].children
     assert items[0].inline_method is not None and items[0].method is None
     assert items[1].method == "少报" and items[1].inline_method is None
+
+
+def test_curly_quotes_from_word_get_a_specific_hint():
+    text = """
+    方案 "x" {
+      类别 a 满分 2 { 1-1 “甲” 权重 2 }
+    }
+    """
+    r = check(text)
+    assert codes(r) == [("E0101", 2, col(text, 2, "“"))]
+    assert "直引号" in r.diagnostics[0].message
+
+
+def test_full_width_comparison_operators():
+    r = check("""
+    方案 "x" {
+      类别 a 满分 2 { 1-1 "甲" 权重 2 }
+      规则 多: 计数(a) ＞＝ 2
+      规则 少: 计数(a) ≦ 0
+    }
+    """.replace("≦", "＜＝"))
+    assert [(d.code, d.message.split("：")[0]) for d in r.diagnostics] == [
+        ("E0401", "不满足规则“多”"), ("E0401", "不满足规则“少”")]  # one item: not ≥ 2, not ≤ 0
