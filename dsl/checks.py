@@ -551,6 +551,7 @@ class _StaticEval:
         self.places: list[M.Node] = []
         self.first_place: M.Place | None = None
         self.trace: dict = {}
+        self.notes: list[str] = []
 
     def _node(self, name: str) -> M.Node:
         node = self.c.categories.get(name) or self.c.leaves_by_id.get(name)
@@ -579,6 +580,17 @@ class _StaticEval:
                 raise _NotStatic
             value = (Decimal(sum(len(n.leaves()) for n in nodes)) if e.func == "计数"
                      else sum((n.points or Decimal(0) for n in nodes), Decimal(0)))
+            self.trace[e] = value
+            return value
+        if isinstance(e, A.Call) and e.func == "重复数":
+            first, second = (self._node(a.name) if isinstance(a, A.Ref) else None for a in e.args)
+            if first is None or second is None:
+                raise _NotStatic
+            texts = {_norm(leaf.text): leaf.key for leaf in second.leaves() if leaf.text}
+            pairs = [(leaf.key, texts[_norm(leaf.text)]) for leaf in first.leaves()
+                     if leaf.text and _norm(leaf.text) in texts]
+            self.notes += [f"{a} 与 {b} 文字相同" for a, b in pairs]
+            value = Decimal(len(pairs))
             self.trace[e] = value
             return value
         if isinstance(e, A.BinOp):
@@ -613,6 +625,10 @@ class _StaticEval:
         raise _NotStatic
 
     def explain(self, c) -> str:
+        text = self._explain(c)
+        return text + ("（" + "；".join(self.notes[:5]) + "）" if self.notes else "")
+
+    def _explain(self, c) -> str:
         if isinstance(c, A.Compare) and c in self.trace:
             left, right = self.trace[c]
             return f"实际为 {fmt(left)}，要求 {c.op} {fmt(right)}" if c.op != "=" else \
@@ -623,6 +639,10 @@ class _StaticEval:
                 return "含有“" + "”“".join(hits) + "”"
             return "不含“" + "”“".join(c.needles) + "”中的任何一个"
         return "条件不成立"
+
+
+def _norm(text: str) -> str:
+    return "".join(text.split())
 
 
 def _field(leaf: M.Node, field: str) -> str | Decimal:

@@ -6,6 +6,7 @@ from __future__ import annotations
 FUNCTIONS = {
     "计数": (1, None, "static"),   # number of leaf indicators under the categories/indicators named
     "分值": (1, 1, "static"),      # declared (or summed) points of a category or indicator
+    "重复数": (2, 2, "static"),    # leaves of the first whose text (spaces ignored) also stands in the second
     "较大": (2, None, "unit"),     # the larger of several values of one unit
     "较小": (2, None, "unit"),
     "均值": (1, 2, "cross"),       # mean over the units scored together (optionally of one class)

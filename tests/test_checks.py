@@ -168,3 +168,37 @@ def test_full_width_comparison_operators():
     """.replace("≦", "＜＝"))
     assert [(d.code, d.message.split("：")[0]) for d in r.diagnostics] == [
         ("E0401", "不满足规则“多”"), ("E0401", "不满足规则“少”")]  # one item: not ≥ 2, not ≤ 0
+
+
+def test_duplicate_texts_across_categories_are_counted_and_named():
+    r = check("""
+    方案 "x" {
+      类别 职能 满分 2 { 1-1 "开展 党建 工作" 权重 1  1-2 "业务" 权重 1 }
+      类别 能力 满分 1 { 4-1 "开展党建工作" 权重 1 }
+      规则 不重复: 重复数(职能, 能力) = 0
+    }
+    """)
+    assert codes(r) == [("E0401", 2, 6)]  # at 类别 职能, the first category the rule names
+    assert "1-1 与 4-1 文字相同" in r.diagnostics[0].message  # spaces ignored
+
+
+def test_locked_items_take_responsibility_fields_but_not_content(tmp_scheme):
+    tmp_scheme("""
+    模板 "t" {
+      类别 能力 满分 2 锁定 { 4-1 "甲" 权重 1  4-2 "乙" 权重 1 }
+    }
+    """, "t.scheme")
+    ok = tmp_scheme("""
+    方案 "x" 继承 "t.scheme" {
+      类别 能力 { 4-1 分管 "张三" 责任 "办公室" 时限 12月 }
+    }
+    """, "ok.scheme")
+    from kaoping.dsl.load import check_path
+    r = check_path(ok)
+    assert r.ok and r.scheme.roots[0].children[0].fields["leader"] == ("张三",)
+    bad = tmp_scheme("""
+    方案 "x" 继承 "t.scheme" {
+      类别 能力 { 4-1 权重 2  4-3 "新增" 权重 1 }
+    }
+    """, "bad.scheme")
+    assert [c for c, _l, _c in codes(check_path(bad))] == ["E0305", "E0305"]
