@@ -531,19 +531,8 @@ def _common_denominator(s: M.Scheme, interp: Interpreter) -> int:
 
 def _item_refs(s: M.Scheme) -> set[str]:
     """Ids that formulas refer to with 指标 ID (their points are kept for the formulas)."""
-    out, stack = set(), [f.expr for f in s.formulas.values()] + [f.expr for c in s.classes.values()
-                                                                 for f in c.formulas]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, A.ItemRef):
-            out.add(e.id)
-        elif isinstance(e, A.BinOp):
-            stack += [e.left, e.right]
-        elif isinstance(e, (A.Neg,)):
-            stack.append(e.operand)
-        elif isinstance(e, A.Call):
-            stack += list(e.args)
-    return out
+    formulas = list(s.formulas.values()) + [f for c in s.classes.values() for f in c.formulas]
+    return {n.id for f in formulas for n in A.walk(f.expr) if isinstance(n, A.ItemRef)}
 
 
 def _fr(value):

@@ -15,46 +15,22 @@ def formula_view(s: M.Scheme, unit_class: str | None) -> dict:
     return view
 
 
-def _refs(expr) -> set[str]:
-    out, stack = set(), [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, A.Ref):
-            out.add(e.name)
-        elif isinstance(e, A.BinOp):
-            stack += [e.left, e.right]
-        elif isinstance(e, A.Neg):
-            stack.append(e.operand)
-        elif isinstance(e, A.Call):
-            stack += list(e.args)
-    return out
-
-
 def final_formula(s: M.Scheme, view: dict) -> str | None:
     """The total: the ranking basis if declared, else the last formula no other formula uses."""
     if not view:
         return None
     if s.ranking is not None and s.ranking.basis.text in view:
         return s.ranking.basis.text
-    used = set().union(*(_refs(f.expr) for f in view.values()))
+    used = set().union(*(A.refs(f.expr) for f in view.values()))
     roots = [n for n in view if n not in used]
     return roots[-1] if roots else list(view)[-1]
 
 
 def evidence_names(s: M.Scheme) -> set[str]:
     """Names used with 有 (evidence, findings): allowed as results keys."""
-    out, stack = set(), [v.cond for v in s.vetoes] + [g.cond for g in s.gates] + [e.cond for e in s.exempts]
-    for m in s.methods.values():
-        stack += [c.value for c in m.method.clauses if c.kind == "gate"]
-    while stack:
-        c = stack.pop()
-        if isinstance(c, A.Has):
-            out.add(c.name)
-        elif isinstance(c, A.BoolOp):
-            stack += list(c.items)
-        elif isinstance(c, A.Not):
-            stack.append(c.item)
-    return out
+    conds = [v.cond for v in s.vetoes] + [g.cond for g in s.gates] + [e.cond for e in s.exempts]
+    conds += [c.value for m in s.methods.values() for c in m.method.clauses if c.kind == "gate"]
+    return {n.name for cond in conds for n in A.walk(cond) if isinstance(n, A.Has)}
 
 
 def reachable(view: dict, total_name: str | None) -> list[str]:
@@ -67,7 +43,7 @@ def reachable(view: dict, total_name: str | None) -> list[str]:
         if name in seen or name not in view:
             continue
         seen.add(name)
-        stack += [r for r in _refs(view[name].expr) if r in view]
+        stack += [r for r in A.refs(view[name].expr) if r in view]
     return [n for n in view if n in seen]
 
 
@@ -77,5 +53,5 @@ def needed_inputs(s: M.Scheme, view: dict, total_name: str | None) -> frozenset:
         return frozenset(s.inputs)
     used = set()
     for name in reachable(view, total_name):
-        used |= _refs(view[name].expr)
+        used |= A.refs(view[name].expr)
     return frozenset(n for n in s.inputs if n in used)

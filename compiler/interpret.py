@@ -132,8 +132,7 @@ class Interpreter:
                 return name_value(e.name)
             if isinstance(e, A.BinOp):
                 left, right = ev(e.left), ev(e.right)
-                return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
-                        "/": lambda: R.div(left, right)}[e.op]()
+                return R.arith(e.op, left, right)
             if isinstance(e, A.Neg):
                 return -ev(e.operand)
             if isinstance(e, A.AttrRef):

@@ -514,17 +514,22 @@ def open_line(values, problems, key, kind, label, source, declared):
             out["rule"] = "未列出指标，计 0 分"
         return out
     out["input"] = raw
+    if _reported(out, problems, key, f"类别 {key}", raw, declared):
+        out["rule"] = "填报得分（方案未列出其指标）"
+    return out
+
+
+def _reported(out, problems, key, what, raw, full):
+    """A reported number within [0, full]: sets out["points"]; False when it is not a number."""
     try:
         v = num(raw)
     except Problem as p:
-        problems.append({"code": p.code, "message": f"类别 {key}：{p.message}", "key": key})
-        return out
-    if v < 0 or (declared is not None and v > declared):
-        problems.append({"code": "V0107", "message": f"类别 {key} 的得分 {show(v)} 超出 [0, {show(declared)}]",
-                         "key": key})
+        problems.append({"code": p.code, "message": f"{what}：{p.message}", "key": key})
+        return False
+    if v < 0 or (full is not None and v > full):
+        problems.append({"code": "V0107", "message": f"{what} 的值 {show(v)} 超出 [0, {show(full)}]", "key": key})
     out["points"] = v
-    out["rule"] = "填报得分（方案未列出其指标）"
-    return out
+    return True
 
 
 def input_line(values, problems, name, label, source, full, optional, default):
@@ -540,16 +545,8 @@ def input_line(values, problems, name, label, source, full, optional, default):
     if raw is None:
         out["rule"] = "可缺，未填按 0 计" if optional else "缺少结果"
         return out
-    try:
-        v = num(raw)
-    except Problem as p:
-        problems.append({"code": p.code, "message": f"输入 {name}：{p.message}", "key": name})
-        return out
-    if v < 0 or (full is not None and v > full):
-        problems.append({"code": "V0107", "message": f"输入 {name} 的值 {show(v)} 超出 [0, {show(full)}]",
-                         "key": name})
-    out["points"] = v
-    out["rule"] = "填报值" if given else "未填，按声明的默认值计"
+    if _reported(out, problems, name, f"输入 {name}", raw, full):
+        out["rule"] = "填报值" if given else "未填，按声明的默认值计"
     return out
 
 
@@ -607,6 +604,17 @@ def div(a, b):
     if b == 0:
         raise Problem("V0202", "公式中出现除以 0")
     return a / b
+
+
+def arith(op, a, b):
+    """+ - * / of two values (÷ 0 is a problem, never infinity)."""
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    return div(a, b)
 
 
 def rescaled(pair, rescale):

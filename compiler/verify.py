@@ -43,7 +43,11 @@ def _value(plan: dict, weight):
     kind = plan["kind"]
     w = weight if weight is not None else 10
     if kind == "tiers":
-        return st.sampled_from([r[0] for r in plan["rows"]])
+        names = st.sampled_from([r[0] for r in plan["rows"]])
+        if not plan["promote"]:
+            return names
+        promoted = st.builds(lambda t, k: {"档次": t, "晋档": str(k)}, names, st.integers(0, plan["promote"]))
+        return st.one_of(names, promoted)
     if kind == "ratio":
         return _decimals("0", "1.2", 3)
     if kind == "efficacy" or kind == "deviation" or kind == "ranges":
@@ -83,7 +87,7 @@ def valid_results(scheme: M.Scheme, interp: Interpreter):
         for n, inp in scheme.inputs.items():
             values[n] = d(_decimals("0", str(inp.full if inp.full is not None else 100)))
         for n, g in scheme.groups.items():
-            values[n] = d(_decimals("0", str(g.cap if g.cap is not None else 5)))
+            values[n] = d(_decimals("0", str((g.cap if g.cap is not None else 5) + 2)))  # above a cap: clipped
         for n, f in formula_view(scheme, cls).items():
             if isinstance(f.expr, A.External):
                 values[n] = d(_decimals("0", "100"))
@@ -138,8 +142,7 @@ def evaluate(cond, score: dict, scheme: M.Scheme, evidence: dict) -> bool:
                 raise _Unknown(e.name) from None
         if isinstance(e, A.BinOp):
             left, right = ev(e.left), ev(e.right)
-            return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
-                    "/": lambda: R.div(left, right)}[e.op]()
+            return R.arith(e.op, left, right)
         if isinstance(e, A.Neg):
             return -ev(e.operand)
         raise _Unknown(type(e).__name__)

@@ -118,6 +118,31 @@ class Not:
 Cond = Union[Compare, Has, Contains, BoolOp, Not]
 
 
+def walk(node):
+    """Every expression/condition node under `node` (itself first), iteratively, in source order."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, (BinOp, Compare)):
+            stack += [n.right, n.left]
+        elif isinstance(n, Neg):
+            stack.append(n.operand)
+        elif isinstance(n, Call):
+            stack += reversed(n.args)
+        elif isinstance(n, Contains):
+            stack.append(n.subject)
+        elif isinstance(n, BoolOp):
+            stack += reversed(n.items)
+        elif isinstance(n, Not):
+            stack.append(n.item)
+
+
+def refs(node) -> set[str]:
+    """Names referred to (not through a dot) anywhere under `node`."""
+    return {n.name for n in walk(node) if isinstance(n, Ref)}
+
+
 # ---------------------------------------------------------------- attributes
 @frozen
 class Counts:

@@ -494,26 +494,9 @@ def _did_you_mean(name, known) -> str:
     return f"是不是“{close[0]}”？" if close else ""
 
 
-def _refs(expr) -> set[str]:
-    out, stack = set(), [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, A.Ref):
-            out.add(e.name)
-        elif isinstance(e, A.AttrRef):
-            pass
-        elif isinstance(e, A.Call):
-            stack += list(e.args)
-        elif isinstance(e, A.BinOp):
-            stack += [e.left, e.right]
-        elif isinstance(e, A.Neg):
-            stack.append(e.operand)
-    return out
-
-
 def _cycles(view: dict) -> list[list[str]]:
     """Elementary cycles found by an iterative depth-first search (one per back edge)."""
-    graph = {n: sorted(r for r in _refs(f.expr) if r in view) for n, f in view.items()}
+    graph = {n: sorted(r for r in A.refs(f.expr) if r in view) for n, f in view.items()}
     color = {n: 0 for n in graph}
     cycles = []
     for start in graph:

@@ -279,17 +279,13 @@ class Resolver:
                             related=(M_related(M.Place(src, first.name.span), "已定义为另一项"),)))
                         continue
                     if prev is not None and prev[1] == src:
-                        self.diags.append(error(
-                            "E0203", f"名称“{stmt.name.text}”重复定义", "name defined twice", stmt.name.span, src,
-                            label="第二次定义", related=(M_related(M.Place(src, prev[0].name.span), "第一次定义"),)))
+                        self._defined_twice(stmt.name, prev[0].name, src)
                         continue
                     table[stmt.name.text] = (stmt, src)
                 elif isinstance(stmt, A.Rule):
                     prev = rules.get(stmt.name.text)
                     if prev is not None and prev[1] == src:
-                        self.diags.append(error(
-                            "E0203", f"规则“{stmt.name.text}”重复定义", "rule defined twice", stmt.name.span, src,
-                            label="第二次定义", related=(M_related(M.Place(src, prev[0].name.span), "第一次定义"),)))
+                        self._defined_twice(stmt.name, prev[0].name, src)
                         continue
                     rules[stmt.name.text] = (stmt, src)
                 elif isinstance(stmt, A.Invariant):
@@ -330,6 +326,11 @@ class Resolver:
             vetoes=tuple(vetoes), gates=tuple(gates), exempts=tuple(exempts), populations=tuple(populations),
             assumptions=tuple(self.assumptions + self._method_assumptions(named.get("MethodDef", {}))),
             source=main_src, chain=tuple(s for s, _ in files[1:]))
+
+    def _defined_twice(self, name: A.Name, first: A.Name, src: str) -> None:
+        self.diags.append(error(
+            "E0203", f"名称“{name.text}”重复定义", "name defined twice", name.span, src,
+            label="第二次定义", related=(M_related(M.Place(src, first.span), "第一次定义"),)))
 
     def _method_assumptions(self, methods: dict):
         return [M.Assumption(c.value, f"评分法 {n}", M.Place(s, c.span))

@@ -18,6 +18,7 @@ _NAMED = {
     "MINUS": "“-”", "TIMES": "“×”", "DIVIDE": "“÷”", "CMP": "比较符（>=、<= …）", "DOT": "“.”",
     "_EQ": "“=”", "_COLON": "“：”", "_COMMA": "“，”", "_LBRACE": "“{”", "_RBRACE": "“}”", "_LPAR": "“（”",
     "_RPAR": "“）”", "_LBRACKET": "“[”", "_RBRACKET": "“]”", "$END": "文件结尾",
+    "<END-OF-FILE>": "文件结尾",  # lark's name for the end in a contextual lexer's expected set
 }
 _KEYWORD_LINE = re.compile(r'^_k_\w+:\s*"([^"]+)"(?:\s*\|\s*"([^"]+)")?', re.M)
 _CHINESE: dict[str, str] | None = None
@@ -131,6 +132,12 @@ def describe(err: UnexpectedInput, source: Source) -> Diagnostic:
         if glued:
             kw = max(glued, key=len)
             hint = f"关键字与名称连写了？请写成“{kw} {str(tok)[len(kw):]}”"
+    elif tok.type == "NUMBER" and ("NAME" in err.expected or "QNAME" in err.expected):
+        word = re.match(r"[\w·]*", source.text[tok.end_pos:]).group() if tok.end_pos is not None else ""
+        if word:  # 5G基站建设: a name cannot begin with a digit
+            hint = f"名称不能以数字开头；请加引号写成「{tok}{word}」"
+    elif tok.type == "PERCENT":
+        hint = "“%”只能紧跟在数字之后（如 70%），不能跟在名称或括号之后"
     if not hint and len(words) > 12:
         hint = "这里应为：" + "、".join(words[:12]) + " 等"
     elif not hint:
