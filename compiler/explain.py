@@ -68,6 +68,9 @@ def _line_text(line: dict) -> str:
         if full is not None:
             lost = full - pts
             text += f"（权重 {R.show(full)}）" + (f"，失 {R.show(lost)} 分" if lost > 0 else "")
+    elif line["kind"] in ("input", "group", "entry"):
+        limit = "满分" if line["kind"] == "input" else "上限"
+        text += f"：{R.show(pts)}" + (f"（{limit} {R.show(full)}）" if full is not None else "")
     else:
         text += f"，得 {R.show(pts)} 分" + (f"（满分 {R.show(full)}）" if full is not None else "")
     if line["clip"]:
