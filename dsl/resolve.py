@@ -15,7 +15,7 @@ import attrs
 
 from . import ast as A
 from . import model as M
-from .diagnostics import Diagnostic, Related, error, note, warning
+from .diagnostics import Diagnostic, Related, error
 
 MAX_DEPTH = 32
 _POINT_KEYS = ("full", "points", "weight")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kaoping.dsl.load import check_path, check_text
+from kaoping.dsl.load import check_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMES = ROOT / "schemes"

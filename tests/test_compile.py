@@ -70,7 +70,7 @@ def test_generated_code_maps_back_to_scheme_lines(tmp_path):
     r = check_path(SCHEMES / "quanzhou-transport-2019.scheme")
     source = compile_scheme(r.scheme, "quanzhou-transport-2019.scheme")
     line = next(n for n in r.scheme.leaves() if n.key == "1-1-1").place.span.line
-    assert f"# '1-1-1'" in source and f"quanzhou-transport-2019.scheme:{line}'" in source
+    assert "# '1-1-1'" in source and f"quanzhou-transport-2019.scheme:{line}'" in source
 
 
 def test_compile_refuses_a_scheme_with_errors(tmp_path):
