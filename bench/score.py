@@ -2,7 +2,8 @@
 reference interpreter and against a hand-written straight-line function (the floor).
 
 Run: python bench/score.py [--quick]. Prints figures; ratios are measured in one run (the machine
-is noisy, so compare ratios, not seconds). Synthetic schemes: N leaf indicators (level-2 items,
+is noisy, so compare ratios, not seconds). Every path runs many units through runtime.batch (the
+cyclic garbage collector paused), as score_all(), rank() and `kaoping score` do. Synthetic schemes: N leaf indicators (level-2 items,
 five per level-1 indicator, twenty indicators per category), all scored by 三档层差法 (tiers
 100% / 90% / 80%), one input and a 70%/30% formula, as seed 001 does.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 from kaoping.compiler.emit import compile_scheme
 from kaoping.compiler.interpret import Interpreter
 from kaoping.compiler.results import UnitResults
+from kaoping.compiler.runtime import batch
 from kaoping.dsl.load import check_text
 
 TIERS = ("一档", "二档", "三档")
@@ -106,10 +108,10 @@ def run(leaves: int, unit_counts: list[int], folder: Path, rng: random.Random, i
             exact = interp.score(r)["total"]
             assert module.score(u)["total"] == exact == module.total(u)
             assert Decimal(exact.numerator) / Decimal(exact.denominator) == ref(u["values"])
-        t_mod = timed(lambda: [module.score(u) for u in units])
-        t_tot = timed(lambda: [module.total(u) for u in units])
-        t_ref = timed(lambda: [ref(u["values"]) for u in units])
-        t_int = timed(lambda: [interp.score(r) for r in as_results]) if n * leaves <= interp_limit else None
+        t_mod = timed(lambda: module.score_all(units))
+        t_tot = timed(lambda: batch(module.total, units))
+        t_ref = timed(lambda: batch(ref, [u["values"] for u in units]))
+        t_int = timed(lambda: batch(interp.score, as_results)) if n * leaves <= interp_limit else None
         per_unit[n] = t_mod / n
         ratio = f"{t_int / t_mod:9.2f}×" if t_int else "      n/a"
         ti = f"{t_int:10.3f}s" if t_int else "       n/a"

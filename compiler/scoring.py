@@ -12,7 +12,7 @@ from .results import UnitResults
 
 def score_units(scheme: M.Scheme, units: list[UnitResults]) -> list[dict]:
     interp = Interpreter(scheme)
-    scores = [interp.score(u) for u in units]
+    scores = R.batch(interp.score, units)
     entries = [{"unit": s["unit"], "class": s["class"], "total": s["total"], "evidence": u.values}
                for s, u in zip(scores, units)]
     R.rank_units(entries, ranking_spec(scheme))
