@@ -262,9 +262,13 @@ class Checker:
             for c in m.method.clauses:
                 if c.kind in ("standard", "value"):
                     self.check_expr(c.value, m.place.source, known)
-        nodes = [n for r in (*self.s.roots, *self.s.unit_blocks) for n in r.walk()]
-        for node in nodes:
-            if node.method is not None and node.method not in self.s.methods and node.method not in BUILTIN:
+        # once, where the method is named: the nodes below inherit the name and are not reported again
+        stack = [(r, None) for r in reversed((*self.s.roots, *self.s.unit_blocks))]
+        while stack:
+            node, inherited = stack.pop()
+            stack.extend((c, node.method) for c in reversed(node.children))
+            if node.method is not None and node.method != inherited and node.method not in self.s.methods \
+                    and node.method not in BUILTIN:
                 self.out.append(error(
                     "E0206", f"未定义的评分法“{node.method}”", f"undefined method {node.method!r}",
                     node.place.span, node.place.source, label=f"{node.key} 的评分法",

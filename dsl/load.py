@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -45,6 +46,20 @@ def _read(path: Path, name: str) -> tuple[Source | None, list[Diagnostic]]:
     return Source(name, text), []
 
 
+def _blank(text: str) -> bool:
+    """Nothing but whitespace and comments (stops at the first other character)."""
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] in "#＃":
+            i = text.find("\n", i)
+            if i < 0:
+                return True
+        elif text[i] not in " \t\r\n\u3000\ufeff":
+            return False
+        i += 1
+    return True
+
+
 def check_text(text: str, name: str = "<text>", base_dir: Path | None = None) -> CheckResult:
     return _check(Source(name, text), base_dir or Path.cwd(), {})
 
@@ -58,12 +73,25 @@ def check_path(path: str | os.PathLike) -> CheckResult:
 
 
 def _check(source: Source, base_dir: Path, sources: dict) -> CheckResult:
+    """Parse, resolve and check with the cyclic garbage collector paused: the AST and the model are
+    acyclic and freed by reference counting, and a collector rescanning them as they grow makes
+    checking large schemes superlinear (bench/parse_check.py)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_files(source, base_dir, sources)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check_files(source: Source, base_dir: Path, sources: dict) -> CheckResult:
     sources[source.name] = source
     files = []  # (name, AST) from the scheme to its root template
     diags: list[Diagnostic] = []
     current, current_dir = source, base_dir
     while True:
-        if not current.text.strip():
+        if _blank(current.text):
             diags.append(error("E0107", "文件是空的", "the file is empty", Span(1, 1, 1, 2), current.name,
                                hint="一个方案以 方案 \"标题\" { … } 开始"))
             return CheckResult(None, diags, sources)

@@ -34,7 +34,7 @@ from .source import Source, Span
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．－–", "0123456789.--")
 _PARSER: Lark | None = None
 _TABLES: "_Tables | None" = None
-_TABLES_FORMAT = 2  # bump when the layout of the pickled driver tables changes
+_TABLES_FORMAT = 4  # bump when the layout of the pickled driver tables changes
 
 
 def _cache_folder() -> Path | None:
@@ -68,8 +68,21 @@ def get_parser() -> Lark:
     return _PARSER
 
 
+_SHARED: dict = {}  # short texts and numbers seen before: one object each (a large scheme repeats them)
+
+
+def _shared(value):
+    if len(_SHARED) > 100_000:
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)
+
+
 def number(tok: Token) -> Decimal:
-    return Decimal(str(tok).translate(_FULLWIDTH))
+    key = ("n", str(tok))
+    value = _SHARED.get(key)
+    if value is None:
+        value = _SHARED[key] = Decimal(key[1].translate(_FULLWIDTH))
+    return value
 
 
 _NO_SPAN = Span(0, 0, 0, 0)
@@ -90,7 +103,7 @@ _ESCAPE = re.compile(r"\\(.)")
 def _string(tok: Token) -> str:
     body = str(tok)[1:-1]
     if "\\" not in body:
-        return body
+        return _shared(body) if len(body) <= 16 else body  # people, offices, deadlines repeat
     return _ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
@@ -255,20 +268,24 @@ class _Builder:
         close = Span(ext[2], ext[3] - 1, ext[2], ext[3])
         return A.Category(name, label, attrs_, children, _span(ext), close)
 
-    def indicator(self, ext, ident, *rest):
-        text = next((_string(r) for r in rest if _is(r, "STRING")), None)
-        attrs_ = tuple(r for r in rest if isinstance(r, A.Attr))
-        block = next((r for r in rest if isinstance(r, _Marker) and r.tag == "block"), None)
-        return A.Indicator(ident.text, text, attrs_, tuple(block) if block is not None else None, _span(ext),
-                           ident.span)
+    def indicator(self, ext, ident, *rest):  # 指标 ID STRING? attr* block?
+        text = None
+        if rest and rest[0].__class__ is Token:
+            text, rest = _string(rest[0]), rest[1:]
+        block = None
+        if rest and rest[-1].__class__ is _Marker:
+            block, rest = tuple(rest[-1]), rest[:-1]
+        return A.Indicator(ident.text, text, rest, block, _span(ext), ident.span)
 
     def block(self, ext, *items):
         return _Marker("block", *items)
 
-    def item(self, ext, ident, *rest):
-        text = next((_string(r) for r in rest if _is(r, "STRING")), None)
-        attrs_ = tuple(r for r in rest if isinstance(r, A.Attr))
-        return A.Item(str(ident).translate(_FULLWIDTH), text, attrs_, _span(ext), tok_span(ident))
+    def item(self, ext, ident, *rest):  # ID STRING? attr*
+        text = None
+        if rest and rest[0].__class__ is Token:
+            text, rest = _string(rest[0]), rest[1:]
+        return A.Item(str(ident).translate(_FULLWIDTH), text, rest, Span(*ext),
+                      Span(ident.line, ident.column, ident.end_line, ident.end_column))
 
     # ---- attributes
     def attr_declare(self, ext, *counts):
@@ -295,7 +312,7 @@ class _Builder:
     def deadline(self, ext, tok):
         if tok.type == "STRING":
             return A.Deadline(_string(tok), True)
-        return A.Deadline(str(tok).translate(_FULLWIDTH), False)
+        return A.Deadline(_shared(str(tok).translate(_FULLWIDTH)), False)
 
     def attr_exception(self, ext, rule, reason):
         return A.Attr("exception", A.ExceptionNote(rule, _string(reason)), _span(ext))
@@ -808,6 +825,7 @@ def _build_tables(lk: Lark) -> dict:
     for state, row in table.states.items():
         out = {}
         for sym, (action, arg) in row.items():
+            sym = sys.intern(str(sym))  # lark's names may be Tokens, whose __eq__ slows every lookup
             if action is Shift:
                 out[sym] = arg
             else:
@@ -826,7 +844,7 @@ def _build_tables(lk: Lark) -> dict:
             if opts.keep_all_tokens or not (sym.is_term and sym.filter_out):
                 incl.append((j, (not sym.is_term) and sym.name.startswith("_")))
                 if sym.is_term:
-                    kept.add(sym.name)
+                    kept.add(sys.intern(str(sym.name)))
         if rule.origin.name.startswith("_"):
             kind = _UNSUPPORTED if opts.expand1 else _INLINE
         elif opts.expand1 and not rule.alias:
@@ -834,7 +852,7 @@ def _build_tables(lk: Lark) -> dict:
         else:
             kind = _NODE
         name = rule.alias or opts.template_source or rule.origin.name
-        plans.append((len(rule.expansion), tuple(incl), kind, str(name), rule.origin.name))
+        plans.append((len(rule.expansion), tuple(incl), kind, str(name), sys.intern(str(rule.origin.name))))
 
     # One lexer per set of acceptable terminals, built as lark's ContextualLexer builds it: the same
     # order (priority, width, length of the pattern, name) and the same retyping of keywords that
@@ -856,16 +874,17 @@ def _build_tables(lk: Lark) -> dict:
                     s = str_t.pattern.value
                     m = re.match(re_t.pattern.to_regexp(), s, flags)
                     if m and m.group(0) == s:
-                        unless[s] = str_t.name
+                        unless[str(s)] = sys.intern(str(str_t.name))
                         if str_t.pattern.flags <= re_t.pattern.flags:
                             embedded.add(str_t.name)
                 if unless:
-                    retype[re_t.name] = unless
+                    retype[str(re_t.name)] = unless
             ts = [t for t in ts if t.name not in embedded and t.name not in ignore]
             # (name, regex, first character): a string terminal can only match where the text holds its
             # first character, so each lexer is split by the character at the token's start.
-            alts = tuple((t.name, t.pattern.to_regexp(), t.pattern.value[0] if isinstance(t.pattern, PatternStr)
-                          else None) for t in ts)
+            alts = tuple((str(t.name), t.pattern.to_regexp(),
+                          t.pattern.value[0] if isinstance(t.pattern, PatternStr) and not t.pattern.flags else None)
+                         for t in ts)
             spec_of[key] = len(specs)
             specs.append((alts, retype))
         state_spec[state] = spec_of[key]
@@ -904,7 +923,7 @@ class _Tables:
     def __init__(self, data: dict):
         self.actions = data["actions"]
         self.rules = [(size, incl, _fast_kind(size, incl, kind), _callback(name) if kind >= _EXPAND1 else None,
-                       origin) for size, incl, kind, name, origin in data["rules"]]
+                       origin, kind) for size, incl, kind, name, origin in data["rules"]]
         self.kept = data["kept"]
         self.start, self.end = data["start"], data["end"]
         self.specs = data["specs"]
@@ -1067,13 +1086,16 @@ def parse_fast(text: str) -> A.Scheme:
                 if reduce_now is None:
                     states.append(a)
                 else:  # `_k_…` after its keyword, whatever follows: reduce it now, lex the next token in `a`
+                    goto = actions[states[-1]].get(reduce_now)
+                    if goto is None:
+                        raise _Refused
                     values[-1] = ()
-                    states.append(actions[states[-1]][reduce_now])
+                    states.append(goto)
                 break
-            size, incl, kind, fn, origin = rules[~a]
+            size, incl, kind, fn, origin, base = rules[~a]
             if kind == _K_EMPTY:
                 values[-1] = ()
-            elif kind == _K_APPEND:
+            elif kind == _K_APPEND and values[-2].__class__ is list:
                 item = values.pop()
                 values[-1].append(item)
                 states.pop()
@@ -1083,7 +1105,7 @@ def parse_fast(text: str) -> A.Scheme:
                     exts[-1] = x if first is None else (first[0], first[1], x[2], x[3])
             elif kind == _K_NODE1:
                 values[-1] = fn(exts[-1], values[-1])
-            elif kind == _K_KW_NODE or kind == _K_KW_LIST:
+            elif (kind == _K_KW_NODE or kind == _K_KW_LIST) and values[-2].__class__ in (tuple, list):
                 value = values.pop()
                 keyword = values[-1]
                 states.pop()
@@ -1092,9 +1114,7 @@ def parse_fast(text: str) -> A.Scheme:
                 if first is None:
                     first = x
                 elif x is not None:
-                    first = exts[-1] = (first[0], first[1], x[2], x[3])
-                else:
-                    x = first
+                    first = (first[0], first[1], x[2], x[3])
                 if kind == _K_KW_NODE:
                     values[-1] = fn(first, *keyword, value) if keyword else fn(first, value)
                 else:
@@ -1128,13 +1148,13 @@ def parse_fast(text: str) -> A.Scheme:
                                 children = v  # reuse the list: left-recursive repetition stays linear
                     else:
                         children.append(vals[j])
-                if kind == _INLINE:
+                if base == _INLINE:
                     value = children
-                elif kind == _EXPAND1 and len(children) == 1:
+                elif base == _EXPAND1 and len(children) == 1:
                     value = children[0]
                     if value.__class__ is Token:  # lark positions a passed-through token by itself
                         x = (value.line, value.column, value.end_line, value.end_column)
-                elif kind == _UNSUPPORTED:
+                elif base == _UNSUPPORTED:
                     raise _Refused
                 else:
                     value = fn(x, *children)
@@ -1158,7 +1178,7 @@ def parse(source: Source) -> tuple[A.Scheme | None, list[Diagnostic]]:
     try:
         try:
             return parse_fast(source.text), []
-        except _Refused:
+        except Exception:  # _Refused, or any slip of the fast path: lark's own parse is the reference
             pass
         try:
             return parse_with_lark(source.text), []

@@ -61,8 +61,9 @@ def decode(data: bytes) -> str:
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
+        column = len(data[data.rfind(b"\n", 0, nul) + 1: nul].decode("utf-8", "replace")) + 1  # characters
         raise DecodeProblem("文件含有空字节（NUL），不是文本文件", "file holds NUL bytes: not a text file",
-                            line, nul - (data.rfind(b"\n", 0, nul) + 1) + 1)
+                            line, column)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
