@@ -105,6 +105,9 @@ class Checker:
 
     # ------------------------------------------------------------------ one node
     def check_node(self, node: M.Node):
+        if not node.children and node.kind != M.CATEGORY:
+            self.check_leaf(node)
+            return
         src = node.place.source
         what = f"{'类别' if node.kind == M.CATEGORY else '指标'} {node.key}"
         summed = [c for c in node.children if "not_summed" not in c.flags]
@@ -140,21 +143,12 @@ class Checker:
                         "E0306", f"类别 {node.key} 不设二级指标，{leaf.key} 却是二级指标",
                         "level-2 item under a category without level 2", leaf.place.span, leaf.place.source,
                         label="二级指标", related=(_rel(node.place, "声明“无二级指标”"),)))
-        deadline = node.fields.get("deadline") if node.kind != M.CATEGORY else None
-        if deadline is not None and (node.is_leaf or node.kind == M.INDICATOR):
-            parsed = parse_deadline(deadline.text)
-            if isinstance(parsed, str):
-                self.out.append(error(
-                    "E0304", f"时限“{deadline.text}”不是日期：{parsed}", "deadline is not a date",
-                    node.place.span, src, label=f"{node.key} 的时限"))
+        if node.kind == M.INDICATOR:
+            self.check_deadline(node)
         if node.kind == M.CATEGORY and self.s.kind == "scheme" and node.declared is not None and not node.leaves():
             self.out.append(note(
                 "N0302", f"类别 {node.key} 声明 {fmt(node.declared)} 分，但未列出指标", "category lists no indicators",
                 node.place.span, src, label="没有指标"))
-        if node.is_leaf and node.points is None and self.s.kind == "scheme":
-            self.out.append(note(
-                "N0308", f"指标 {node.key} 未设分值（开放参数），评分前须补上", "indicator has no points yet",
-                node.place.span, src, label="没有权重/分值"))
         for kind, declared, place in node.declared_counts:
             actual = count_of(node, kind)
             if actual != declared and (node.leaves() or node.kind != M.CATEGORY):
@@ -163,6 +157,22 @@ class Checker:
                     "E0303", f"{what} 声明{word} {declared} {unit}，实际列出 {actual} {unit}",
                     f"declared {declared} {kind}, the table has {actual}", place.span, place.source,
                     label=f"声明 {declared}"))
+
+    def check_leaf(self, node: M.Node):
+        self.check_deadline(node)
+        if node.points is None and self.s.kind == "scheme":
+            self.out.append(note(
+                "N0308", f"指标 {node.key} 未设分值（开放参数），评分前须补上", "indicator has no points yet",
+                node.place.span, node.place.source, label="没有权重/分值"))
+
+    def check_deadline(self, node: M.Node):
+        deadline = node.fields.get("deadline")
+        if deadline is not None:
+            parsed = parse_deadline(deadline.text)
+            if isinstance(parsed, str):
+                self.out.append(error(
+                    "E0304", f"时限“{deadline.text}”不是日期：{parsed}", "deadline is not a date",
+                    node.place.span, node.place.source, label=f"{node.key} 的时限"))
 
     # ------------------------------------------------------------------ names
     def known_names(self) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 
 import attrs
@@ -23,6 +24,7 @@ class When:
     text: str
 
 
+@functools.lru_cache(maxsize=1024)  # tables repeat a handful of deadlines thousands of times
 def parse_deadline(text: str) -> When | str:
     """A When, or a Chinese explanation of why the text is not a date."""
     t = text.translate(_FULLWIDTH).replace(" ", "")

@@ -19,11 +19,12 @@ from .diagnostics import Diagnostic, Related, error
 
 MAX_DEPTH = 32
 _POINT_KEYS = ("full", "points", "weight")
-_FIELD_KEYS = ("leader", "owner", "person", "assessor", "basis", "deadline", "remark", "printed_id", "precision")
+_FIELD_KEYS = frozenset(("leader", "owner", "person", "assessor", "basis", "deadline", "remark", "printed_id",
+                         "precision"))
 _INHERITED_FIELDS = ("leader", "owner", "person", "assessor", "basis", "deadline")
 _REPEATABLE = ("exception", "assume")
 _LOCK_FREE = ("leader", "owner", "person", "deadline", "remark", "assessor")
-_FLAG_KEYS = ("locked", "no_level2", "not_summed", "may_negative", "may_exceed", "optional")
+_FLAG_KEYS = frozenset(("locked", "no_level2", "not_summed", "may_negative", "may_exceed", "optional"))
 _COMMON = ("assume", "remark", "basis")
 _NODE = ("full", "points", "weight", "cap", "method", "deadline", "leader", "owner", "person", "assessor",
          "exception", "printed_id", "not_summed", "precision", "default") + _COMMON
@@ -185,9 +186,8 @@ class Resolver:
         if isinstance(method, A.Name):
             method = method.text
         fields = dict(inherited_fields) if d.kind != M.CATEGORY else {}
-        for k in _FIELD_KEYS:
-            if k in at:
-                fields[k] = at[k][0]
+        for k in at.keys() & _FIELD_KEYS:
+            fields[k] = at[k][0]
         child_fields = {k: fields[k] for k in _INHERITED_FIELDS if k in fields} if d.kind == M.INDICATOR else {}
         child_level = 0 if d.kind == M.CATEGORY else level + 1
         children = tuple(
@@ -210,12 +210,12 @@ class Resolver:
             cap=at["cap"][0] if "cap" in at else None,
             counts_as=at["counts_as"][0] if "counts_as" in at else None,
             method=method, inline_method=inline, fields=fields,
-            flags=frozenset(k for k in _FLAG_KEYS if k in at),
+            flags=frozenset(at.keys() & _FLAG_KEYS),
             value_range=tuple(rng) if rng else None,
             default=at["default"][0] if "default" in at else None,
-            exceptions=tuple((v.rule.text, v.reason, p) for v, p in at.get("exception", [])),
-            declared_counts=tuple((k, n, M.Place(p.source, sp)) for k, n, sp in
-                                  (at["declare"][0].entries if "declare" in at else ()) for p in [at["declare"][1]]),
+            exceptions=tuple((v.rule.text, v.reason, p) for v, p in at["exception"]) if "exception" in at else (),
+            declared_counts=tuple((k, n, M.Place(at["declare"][1].source, sp))
+                                  for k, n, sp in at["declare"][0].entries) if "declare" in at else (),
             children=children, place=d.place,
             points_place=at["declared"][1] if "declared" in at else None, unit=d.unit)
 
