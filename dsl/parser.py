@@ -238,6 +238,8 @@ class _Builder:
             text = text[1:-1]
         return A.Name(text, tok_span(tok))
 
+    decl_name = scope_name = name  # grammar rules of their own, for the lexer's sake (scheme.lark)
+
     def item_id(self, ext, tok):
         return A.Name(str(tok).translate(_FULLWIDTH), tok_span(tok))
 

@@ -45,15 +45,25 @@ def test_e0102_unexpected_token_says_what_was_expected():
     assert "数字" in d.hint
 
 
-def test_e0102_keyword_glued_to_its_number_after_a_name():
+def test_e0102_hint_for_a_keyword_glued_to_a_name():
+    # 条目 is expected after 声明; a name follows the scope of a 每项 rule, so 备注含 is one name there
     text = """
     方案 "t" {
-      类别 职能 满分80 { }
+      类别 职能 满分 4 { 1-1 "a" 权重 4 }
+      规则 r: 每项 于 职能 备注含 "x"
     }
     """
     (code, d) = only(check(text))
-    assert code == ("E0102", *at(text, 2, "满分80"))
-    assert d.hint == "关键字与名称连写了？请写成“满分 80”"
+    assert code == ("E0102", *at(text, 3, '"x"'))
+
+
+def test_keyword_glued_to_its_number_after_a_declared_name_parses():
+    # the state after a declared name accepts no other name, so 满分80 lexes as 满分 + 80
+    assert codes(check("""
+    方案 "t" {
+      类别 职能 满分80 { 1-1 "a" 权重 80 }
+    }
+    """)) == []
 
 
 def test_e0103_end_of_file_inside_a_block_points_at_the_open_brace():
