@@ -73,7 +73,7 @@ def inspect(file, as_json, items):
 @click.option("--items/--no-items", default=True, help="得分说明中是否列出二级指标")
 def score(scheme, results, fmt, items):
     """按方案为考评结果评分 / score RESULTS (JSON or CSV) with SCHEME; rank units by class."""
-    from kaoping.compiler.explain import explain_text, report_json
+    from kaoping.compiler.explain import explain_text, ranking_text, report_json
     from kaoping.compiler.results import read_results
     from kaoping.compiler.scoring import score_units
 
@@ -94,6 +94,7 @@ def score(scheme, results, fmt, items):
         click.echo(f"{checked.scheme.title}：{len(scores)} 个单位\n")
         for s in scores:
             click.echo(explain_text(s, items=items) + "\n")
+        click.echo(ranking_text(scores))
     sys.exit(1 if any(s["problems"] for s in scores) else 0)
 
 

@@ -107,3 +107,18 @@ def explain_text(score: dict, items: bool = True) -> str:
     for line in score["inputs"] + score["groups"]:
         walk(line, 1)
     return "\n".join(out)
+
+
+def ranking_text(scores: list[dict]) -> str:
+    """排名: per group (unit class, or all units), best first; units with invalid results are listed apart."""
+    ranked = [s for s in scores if s.get("rank") is not None]
+    out = ["排名："]
+    for group in dict.fromkeys(str(s.get("group")) for s in ranked):
+        members = sorted((s for s in ranked if str(s.get("group")) == group), key=lambda s: s["rank"])
+        out.append(f"  {group}")
+        out += [f"    第 {s['rank']} 名  {s['unit']}  {R.show(s['total'])}" + (f"  {s['grade']}" if s.get("grade") else "")
+                for s in members]
+    invalid = [s["unit"] for s in scores if s.get("rank") is None]
+    if invalid:
+        out.append("  结果有问题、未排名：" + "、".join(invalid))
+    return "\n".join(out)

@@ -37,3 +37,14 @@ def test_unreadable_results_file_is_a_message_not_a_traceback(tmp_path):
     bad.write_bytes(b"\xff\xfe\x00garbage")
     result = CliRunner().invoke(main, ["score", SCHEME, str(bad)])
     assert result.exit_code == 1 and "V000" in result.output and "Traceback" not in result.output
+
+
+def test_ranking_is_listed_per_unit_class():
+    result = CliRunner().invoke(main, ["score", str(SCHEMES / "dashiqiao-2017.scheme"),
+                                       str(SCHEMES / "results" / "dashiqiao-2017.json"), "--no-items"])
+    assert result.exit_code == 0, result.output
+    ranking = result.output.split("排名：\n", 1)[1].splitlines()
+    groups = [line.strip() for line in ranking if not line.startswith("    ")]
+    assert groups == ["市直部门", "镇区", "垂直管理单位"]  # 分类排名: each class ranked on its own
+    town = ranking[ranking.index("  镇区") + 1: ranking.index("  垂直管理单位")]
+    assert [line.split()[1] for line in town] == ["1", "2"]
