@@ -185,6 +185,27 @@ class Emitter:
         """Emit the statements for one node; return the names of its line and its scaled points."""
         w = self.w
         src = f"{node.place.source}:{node.place.span.line}"
+        if node.kind == M.CATEGORY and node.extra:  # 适用 / 门槛 decide before the children are scored
+            self.fast_ok = False
+            var = self.var()
+            svar = "s" + var[1:]
+            w.line(f"# 类别 {comment(node.key)} 的适用条件/门槛 ({comment(src)})")
+            w.line(f"{var} = line({q(node.key)}, {q(node.kind)}, {q(node.text)}, {q(src)}, {q(_fr(node.points))})")
+            w.line(f"if condition_line({var}, v, {q(node.extra)}, {q(_fr(node.points))}) is not None:")
+            w.line(f"    {svar} = _scaled({var})")
+            w.line("else:")
+            w.indent()
+            inner, inner_s = self.node_body(node, src)
+            w.line(f"{var}, {svar} = {inner}, {inner_s}")
+            w.dedent()
+        else:
+            var, svar = self.node_body(node, src)
+        if node.kind == M.CATEGORY or node.key in self.item_refs:
+            w.line(f"pts[{q(node.key)}] = ({var}['points'], {var}['full'])")
+        return var, svar
+
+    def node_body(self, node: M.Node, src: str) -> tuple[str, str]:
+        w = self.w
         var = self.var()
         svar = "s" + var[1:]
         if node.kind == M.CATEGORY and not node.leaves():
@@ -211,6 +232,11 @@ class Emitter:
             w.line(f"# {comment(node.key)} {comment(node.text or '')} ({comment(src)})")
             args = (f"v, pr, {q(node.key)}, {q(node.kind)}, {q(node.text)}, {q(src)}, {ref}, {q(weight)}, "
                     f"{q(low)}, {q(high)}, {q(check)}, {q(_fr(node.default))}")
+            if node.extra:
+                table = None
+                args += f", {q(node.extra)}"
+            else:
+                args += ", None"
             if table is not None:
                 w.line(f"{var}, {svar} = _tier({table}, {args})")
             else:
@@ -219,8 +245,6 @@ class Emitter:
                 w.line(f"{svar} = _scaled({var})")
         else:
             self.sum_node(node, var, svar, src)
-        if node.kind == M.CATEGORY or node.key in self.item_refs:
-            w.line(f"pts[{q(node.key)}] = ({var}['points'], {var}['full'])")
         return var, svar
 
     def sum_node(self, node: M.Node, var: str, svar: str, src: str) -> None:
@@ -439,12 +463,12 @@ class Emitter:
 
 _HELPERS = '''
 # ---------------------------------------------------------------- helpers of the generated code
-def _tier(table, v, pr, key, kind, label, source, plan, weight, low, high, check, default):
+def _tier(table, v, pr, key, kind, label, source, plan, weight, low, high, check, default, extra):
     """A tier leaf: (line, points × SCALE). The table holds weight × share folded at compile time."""
     raw = v.get(key, MISSING)
     hit = table.get(raw) if raw.__class__ is str else None
     if hit is None:
-        out = leaf_line(v, pr, key, kind, label, source, plan, weight, low, high, check, default)
+        out = leaf_line(v, pr, key, kind, label, source, plan, weight, low, high, check, default, extra)
         return out, _scaled(out)
     return {"key": key, "kind": kind, "label": label, "input": raw, "rule": hit[1], "points": hit[0],
             "full": weight, "clipped": None, "clip": None, "source": source, "children": []}, hit[2]

@@ -30,7 +30,11 @@ def evidence_names(s: M.Scheme) -> set[str]:
     """Names used with 有 (evidence, findings): allowed as results keys."""
     conds = [v.cond for v in s.vetoes] + [g.cond for g in s.gates] + [e.cond for e in s.exempts]
     conds += [c.value for m in s.methods.values() for c in m.method.clauses if c.kind == "gate"]
-    return {n.name for cond in conds for n in A.walk(cond) if isinstance(n, A.Has)}
+    names = {n.name for cond in conds for n in A.walk(cond) if isinstance(n, A.Has)}
+    for root in (*s.roots, *s.unit_blocks):
+        for node in root.walk():
+            names.update(node.extra.get("gate", ()), node.extra.get("applies", ()))
+    return names
 
 
 def reachable(view: dict, total_name: str | None) -> list[str]:

@@ -92,6 +92,11 @@ class Interpreter:
                 "groups": list(groups.values()), "problems": problems}
 
     def node(self, node: M.Node, values, problems, points) -> dict:
+        if node.kind == M.CATEGORY and node.extra:  # 适用 / 门槛 on a category decide before its children
+            out = R.line(node.key, node.kind, node.text, _place(node.place), _f(node.points))
+            if R.condition_line(out, values, node.extra, _f(node.points)) is not None:
+                points[node.key] = (out["points"], out["full"])
+                return out
         if node.kind == M.CATEGORY and not node.leaves() and (node.key in values or not node.children):
             out = R.open_line(values, problems, node.key, node.kind, node.text, _place(node.place),
                               _f(node.points))
@@ -99,7 +104,7 @@ class Interpreter:
             low, high, check_direct = leaf_bounds(node)
             out = R.leaf_line(values, problems, node.key, node.kind, node.text, _place(node.place),
                               leaf_plan(node, self.plans, self.named), _f(node.points), low, high, check_direct,
-                              _f(node.default))
+                              _f(node.default), node.extra)
         else:
             children = [self.node(c, values, problems, points) for c in node.children]
             summed = ["not_summed" not in c.flags for c in node.children]

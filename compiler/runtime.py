@@ -452,8 +452,40 @@ def line(key, kind, label, source, full=None):
             "clipped": None, "clip": None, "source": source, "children": []}
 
 
-def leaf_line(values, problems, key, kind, label, source, plan, weight, low, high, check_direct, default):
-    """One leaf: its result, its method, the clamp to [low, high] (None: no bound)."""
+def condition_line(out, values, extra, weight):
+    """适用 … 不适用 … and 门槛 on a node: a rule text and points when they decide it, else None."""
+    if extra.get("applies") is not None:
+        missing = [n for n in extra["applies"] if not values.get(n)]
+        if missing:
+            policy, amount = extra["na"]
+            out["points"] = weight if policy == "full" else (amount or ZERO)
+            out["rule"] = f"不适用（未满足：{'、'.join(missing)}），" + (
+                "按满分计" if policy == "full" else f"计 {show(out['points'])} 分")
+            return out
+    if extra.get("gate"):
+        is_open, missing = gate_open(extra["gate"], values)
+        if not is_open:
+            out["rule"] = "门槛未达（缺少：" + "、".join(missing) + "），不得分"
+            return out
+    return None
+
+
+def field_value(tree, fields):
+    """取值 over 输入项: evaluate the plan's tuple tree with the reported fields."""
+    op = tree[0]
+    if op == "num":
+        return tree[1]
+    if op == "field":
+        if tree[1] not in fields:
+            raise Problem("V0101", f"缺少输入项 {tree[1]}")
+        return num(fields[tree[1]])
+    if op == "neg":
+        return -field_value(tree[1], fields)
+    return arith(op, field_value(tree[1], fields), field_value(tree[2], fields))
+
+
+def leaf_line(values, problems, key, kind, label, source, plan, weight, low, high, check_direct, default, extra):
+    """One leaf: its conditions, its result, its method, the clamp to [low, high] (None: no bound)."""
     out = line(key, kind, label, source, weight)
     raw = values.get(key, MISSING)
     if raw is not MISSING:
@@ -464,11 +496,22 @@ def leaf_line(values, problems, key, kind, label, source, plan, weight, low, hig
     if weight is None:
         problems.append({"code": "V0111", "message": f"指标 {key} 未设分值，无法评分", "key": key})
         return out
+    if extra and condition_line(out, values, extra, weight) is not None:
+        return out
     if raw is MISSING:
+        if extra and extra.get("optional"):
+            out["rule"] = "可缺，未填按 0 计"
+            return out
         problems.append({"code": "V0101", "message": f"缺少指标 {key} 的结果", "key": key})
         out["rule"] = "缺少结果"
         return out
     try:
+        if extra and "value" in extra:
+            if not isinstance(raw, dict):
+                raise Problem("V0109", "应按输入项填报，如 {" + "、".join(f'"{f}": …' for f in extra["fields"]) + "}")
+            value = field_value(extra["value"], raw)
+            out["rule"] += f"取值 {show(value)}；"
+            raw = value
         points, rule = apply_method(plan, weight, raw, values)
     except Problem as p:
         problems.append({"code": p.code, "message": f"指标 {key}：{p.message}", "key": key})

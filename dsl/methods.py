@@ -53,20 +53,39 @@ def _clauses(method: A.Method) -> dict:
     return out
 
 
-def _gate(clause: A.Clause | None) -> tuple[str, ...]:
-    if clause is None:
-        return ()
-    names, stack = [], [clause.value]
+def evidence_names(cond, span, what: str = "门槛") -> tuple[str, ...]:
+    """有 X 且 有 Y → (X, Y): the evidence a unit must report (true) for the condition to hold."""
+    names, stack = [], [cond]
     while stack:
-        cond = stack.pop()
-        if isinstance(cond, A.Has):
-            names.append(cond.name)
-        elif isinstance(cond, A.BoolOp) and cond.op == "and":
-            stack.extend(reversed(cond.items))
+        c = stack.pop()
+        if isinstance(c, A.Has):
+            names.append(c.name)
+        elif isinstance(c, A.BoolOp) and c.op == "and":
+            stack.extend(reversed(c.items))
         else:
-            raise MethodError("E0503", "门槛目前只支持“有 X 且 有 Y”形式", "gates support only 有 X 且 有 Y",
-                              clause.span)
+            raise MethodError("E0503", f"{what}目前只支持“有 X 且 有 Y”形式", f"{what}: only 有 X 且 有 Y", span)
     return tuple(names)
+
+
+def _gate(clause: A.Clause | None) -> tuple[str, ...]:
+    return () if clause is None else evidence_names(clause.value, clause.span)
+
+
+def value_plan(expr, fields: tuple[str, ...], span):
+    """取值 over an item's 输入项 → a tuple tree: ("num", F), ("field", name), ("neg", a), (op, a, b)."""
+    if isinstance(expr, A.Num):
+        return ("num", Fraction(expr.value))
+    if isinstance(expr, A.Ref):
+        if expr.name not in fields:
+            raise MethodError("E0204", f"取值中的“{expr.name}”不是本指标的输入项（{'、'.join(fields) or '未声明输入项'}）",
+                              "not an input field of this item", expr.span)
+        return ("field", expr.name)
+    if isinstance(expr, A.BinOp):
+        return (expr.op, value_plan(expr.left, fields, span), value_plan(expr.right, fields, span))
+    if isinstance(expr, A.Neg):
+        return ("neg", value_plan(expr.operand, fields, span))
+    raise MethodError("E0503", "取值目前只支持输入项、数字与 + - × ÷", "value: only fields, numbers and arithmetic",
+                      getattr(expr, "span", span))
 
 
 def _need(clauses: dict, kind: str, method: A.Method, word: str):

@@ -47,6 +47,7 @@ class Node:
     default: Decimal | None
     exceptions: tuple[tuple[str, str, Place], ...]  # (rule, reason, place)
     declared_counts: tuple[tuple[str, int, Place], ...]  # 声明: (level1/level2/items, n, place)
+    extra: dict  # scoring conditions as plain data: gate / applies / na / value / fields (see resolve._extra)
     children: tuple["Node", ...]
     place: Place
     points_place: Place | None  # where 满分/分值/权重 was written

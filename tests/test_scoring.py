@@ -197,3 +197,54 @@ def test_panel_drops_extremes_then_averages(tmp_path):
     # 3 scorers 4, 4, 5 → drop 5 and 4 → 4;  (3.333… kept to 2 places: 10/3 → 3.33)
     assert both.score(unit(values={"4-1": ["4", "4", "5"]}))["total"] == 4
     assert both.score(unit(values={"4-1": ["3", "3", "4", "3", "4"]}))["total"] == D("3.33")
+
+
+CONDITIONS = """
+方案 "条件" {
+  类别 口岸管理 满分 4 适用 有 口岸 不适用 计 0 {
+    指标 10 "验收达标" 分值 3 门槛 有 验收报告
+    指标 11 "设施完好" 分值 1 可缺
+  }
+  类别 帮扶 满分 6 {
+    指标 12 "帮扶覆盖" 分值 6 输入项 { 已覆盖 计数, 应覆盖 计数 } 取值 已覆盖 / 应覆盖 评分 完成率
+  }
+  评分法 完成率 = 按比例 上限 100%
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def conditions(tmp_path_factory):
+    r = check(CONDITIONS)
+    assert r.ok, [d.message for d in r.errors]
+    return Both(r.scheme, tmp_path_factory.mktemp("cond"))
+
+
+def test_applies_gate_optional_and_computed_value(conditions):
+    # 口岸: applies; 10 passes its gate → 2.5 (direct); 11 may be missing → 0;
+    # 12: 已覆盖 3 / 应覆盖 4 = 75% × 6 = 4.5;  total 2.5 + 0 + 4.5 = 7
+    s = conditions.score(unit(values={"口岸": True, "验收报告": True, "10": "2.5",
+                                      "12": {"已覆盖": "3", "应覆盖": "4"}}))
+    assert s["problems"] == [] and s["total"] == 7
+    # no 验收报告: the gate closes 10 to 0 → 0 + 0 + 4.5
+    s = conditions.score(unit(values={"口岸": True, "10": "2.5", "12": {"已覆盖": "3", "应覆盖": "4"}}))
+    assert s["total"] == D("4.5") and "门槛未达" in s["tree"][0]["children"][0]["rule"]
+    # no 口岸: the whole category is not applicable and counts 0, its items need no results
+    s = conditions.score(unit(values={"12": {"已覆盖": "4", "应覆盖": "4"}}))
+    assert s["problems"] == [] and s["total"] == 6 and s["tree"][0]["rule"].startswith("不适用")
+
+
+def test_computed_value_needs_its_fields(conditions):
+    s = conditions.score(unit(values={"口岸": True, "10": "1", "12": {"已覆盖": "3"}}))
+    assert [(p["code"], p["key"]) for p in s["problems"]] == [("V0101", "12")]
+
+
+def test_unsupported_conditions_are_errors_at_check_time():
+    r = check("""
+    方案 "x" {
+      类别 a 满分 3 适用 有 口岸 不适用 折算 { 指标 1 "甲" 分值 3 门槛 达标率 >= 75% }
+      统一门槛 有 佐证
+      免扣 窗口 若 有 表扬
+    }
+    """)
+    assert [d.code for d in r.errors] == ["E0503", "E0503", "E0503"]
