@@ -17,7 +17,8 @@ from kaoping.dsl import ast as A
 from kaoping.dsl import model as M
 
 from . import runtime as R
-from .formulas import evidence_names, final_formula, formula_view, needed_inputs, reachable
+from .formulas import (CROSS_FUNCTIONS, cross_call, cross_specs, evidence_names, final_formula, formula_view,
+                       needed_inputs, reachable)
 from .interpret import Interpreter, leaf_bounds, leaf_plan, precision_of
 from .ranking import ranking_spec
 from .writer import Writer, comment, q
@@ -33,11 +34,9 @@ def _locate(problems, unit):
     return problems
 
 
-def score(unit):
-    """{"unit", "class", "total", "total_name", "formulas", "tree", "inputs", "groups", "problems"}."""
+def _prepare(unit, pr):
     v = unit.get("values") or {}
     cls = unit.get("class")
-    pr = []
     if CLASSES and cls not in CLASSES:
         pr.append({"code": "V0105", "message": "单位类别“%s”未在方案中定义（可用：%s）" % (cls, "、".join(CLASSES)),
                    "key": None})
@@ -46,8 +45,17 @@ def score(unit):
     view, total_name, needed = VIEWS.get(cls, VIEWS[None])
     inputs = {i[0]: input_line(v, pr, *i[:4], i[4] or i[0] not in needed, i[5]) for i in INPUTS}
     groups = {g[0]: group_line(v, pr, *g, PLANS) for g in GROUPS}
+    return v, cls, tree, pts, view, total_name, inputs, groups
+
+
+def score(unit, cross=None):
+    """{"unit", "class", "total", "total_name", "formulas", "tree", "inputs", "groups", "problems"}.
+    `cross`: the aggregates of the units scored together, for 均值/最大/最小/名次 (see score_all)."""
+    pr = []
+    v, cls, tree, pts, view, total_name, inputs, groups = _prepare(unit, pr)
     done = {}
-    total = _run_formulas(view, {"v": v, "pts": pts, "in": inputs, "gr": groups, "done": done}, pr, total_name)
+    c = {"v": v, "pts": pts, "in": inputs, "gr": groups, "done": done, "cross": cross}
+    total = _run_formulas(view, c, pr, total_name)
     if total_name is None:
         total = sum((t["points"] for t, s in zip(tree, _ROOT_SUMMED + (True,) * len(tree)) if s), ZERO)
     if total is not None and PRECISION is not None:
@@ -71,28 +79,50 @@ def _run_formulas(view, c, pr, total_name):
     return c["done"].get(total_name) if total_name else None
 
 
-def validate(unit):
+def validate(unit, cross=None):
     """Every problem of one unit's results, located; an empty list when they can be scored."""
-    return score(unit)["problems"]
+    return score(unit, cross)["problems"]
 
 
-def total(unit):
+def _stage_one(unit):
+    """The values that cross-unit functions aggregate, for one unit (None where it has none)."""
+    pr = []
+    v, cls, tree, pts, view, total_name, inputs, groups = _prepare(unit, pr)
+    c = {"v": v, "pts": pts, "in": inputs, "gr": groups, "done": {}, "cross": None}
+    out = {}
+    for name in CROSS_NAMES:
+        try:
+            out[name] = view[name](c) if name in view else _name(c, name)
+        except Problem:
+            out[name] = None
+    return cls, out
+
+
+def cross_of(units):
+    """The aggregates (均值/最大/最小/名次) of the units scored together; None when the scheme has none."""
+    if not CROSS_SPECS:
+        return None
+    return cross_aggregates(batch(_stage_one, units), CROSS_SPECS)
+
+
+def total(unit, cross=None):
     """The total only (None when the results have problems): the fast path that ranking uses."""
     if _FAST is None or unit.get("name") in UNIT_TREES:
-        return score(unit)["total"]
+        return score(unit, cross)["total"]
     v = unit.get("values") or {}
     cls = unit.get("class")
     if (CLASSES and cls not in CLASSES) or not KNOWN_ALL.issuperset(v):
-        return score(unit)["total"]
+        return score(unit, cross)["total"]
     try:
         pts = _FAST(v)
     except (KeyError, TypeError):
-        return score(unit)["total"]
+        return score(unit, cross)["total"]
     pr = []
     view, total_name, needed = VIEWS.get(cls, VIEWS[None])
     inputs = {i[0]: input_line(v, pr, *i[:4], i[4] or i[0] not in needed, i[5]) for i in INPUTS}
     groups = {g[0]: group_line(v, pr, *g, PLANS) for g in GROUPS}
-    t = _run_formulas(view, {"v": v, "pts": pts, "in": inputs, "gr": groups, "done": {}}, pr, total_name)
+    c = {"v": v, "pts": pts, "in": inputs, "gr": groups, "done": {}, "cross": cross}
+    t = _run_formulas(view, c, pr, total_name)
     if total_name is None:
         t = _FAST_TOTAL(pts)
     if pr:
@@ -103,13 +133,15 @@ def total(unit):
 
 
 def score_all(units):
-    """score() of many units (the cyclic collector paused while the breakdowns pile up)."""
-    return batch(score, units)
+    """score() of units scored together (cross-unit aggregates first; the cyclic collector paused)."""
+    cross = cross_of(units)
+    return batch(lambda u: score(u, cross), units)
 
 
 def rank(units):
     """Rank units (by class when the scheme says so) on their totals; ties share a rank."""
-    totals = batch(total, units)
+    cross = cross_of(units)
+    totals = batch(lambda u: total(u, cross), units)
     entries = [{"unit": u.get("name"), "class": u.get("class"), "total": t, "evidence": u.get("values") or {}}
                for u, t in zip(units, totals)]
     return rank_units(entries, RANKING)
@@ -378,7 +410,11 @@ class Emitter:
         if isinstance(e, A.Call) and e.func in ("较大", "较小"):
             args = ", ".join(self.expr(a, fnames) for a in e.args)
             return f"{'max' if e.func == '较大' else 'min'}({args})"
-        return "_cross()"
+        if isinstance(e, A.Call) and e.func in CROSS_FUNCTIONS:
+            name, scope = cross_call(e)
+            own = self.expr(A.Ref(name, e.span), fnames) if e.func == "名次" else "None"
+            return f"cross_value(c['cross'], {q(e.func)}, {q(name)}, {q(scope)}, {own})"
+        raise AssertionError(f"expression not checked: {e!r}")  # the checker refuses every other call
 
     # ------------------------------------------------------------------ the module
     def module(self, source_name: str) -> str:
@@ -421,6 +457,9 @@ class Emitter:
         w.line(f"CLASSES = {q(tuple(s.classes))}")
         w.line(f"EVIDENCE = frozenset({q(tuple(sorted(evidence_names(s))))})")
         w.line(f"RANKING = {q(ranking_spec(s))}")
+        specs = cross_specs(s)
+        w.line(f"CROSS_SPECS = {q(specs)}")
+        w.line(f"CROSS_NAMES = {q(tuple(sorted({name for _f, name, _s in specs})))}")
         inputs = tuple((n, i.label, f"{i.place.source}:{i.place.span.line}", _fr(i.full), i.optional, _fr(i.default))
                        for n, i in s.inputs.items())
         w.line(f"INPUTS = {q(inputs)}")
@@ -531,9 +570,6 @@ def _attr(c, name, attr):
         return c["pts"][name][1]
     raise Problem("V0201", "“%s.%s”没有值" % (name, attr))
 
-
-def _cross():
-    raise Problem("V0204", "公式中的跨单位函数须与其他单位一同评分（尚不支持）")
 '''
 
 

@@ -59,3 +59,21 @@ def needed_inputs(s: M.Scheme, view: dict, total_name: str | None) -> frozenset:
     for name in reachable(view, total_name):
         used |= A.refs(view[name].expr)
     return frozenset(n for n in s.inputs if n in used)
+
+
+CROSS_FUNCTIONS = ("均值", "最大", "最小", "名次")
+
+
+def cross_call(call: A.Call) -> tuple[str, str | None]:
+    """均值(X) / 均值(X, 类别) / 均值(X, 全部单位) → (X, the class or None for all units)."""
+    name = call.args[0].name
+    scope = call.args[1].name if len(call.args) == 2 else None
+    return name, (None if scope == "全部单位" else scope)
+
+
+def cross_specs(s: M.Scheme) -> tuple[tuple[str, str, str | None], ...]:
+    """Every (function, name, scope) the scheme's formulas aggregate over the units scored together."""
+    formulas = list(s.formulas.values()) + [f for c in s.classes.values() for f in c.formulas]
+    specs = {(n.func, *cross_call(n)) for f in formulas for n in A.walk(f.expr)
+             if isinstance(n, A.Call) and n.func in CROSS_FUNCTIONS}
+    return tuple(sorted(specs, key=lambda t: (t[0], t[1], t[2] or "")))

@@ -15,7 +15,7 @@ from kaoping.dsl import model as M
 from kaoping.dsl.methods import BUILTIN, plan_of
 
 from . import runtime as R
-from .formulas import evidence_names, final_formula, formula_view, needed_inputs, reachable
+from .formulas import cross_call, evidence_names, final_formula, formula_view, needed_inputs, reachable
 from .results import UnitResults
 
 
@@ -58,7 +58,28 @@ class Interpreter:
         self.plans = {**BUILTIN, **{n: plan_of(m, self.named) for n, m in self.named.items()}}
         self.evidence = evidence_names(scheme)
 
-    def score(self, unit: UnitResults) -> dict:
+    def score(self, unit: UnitResults, cross: dict | None = None) -> dict:
+        """One unit's total and breakdown. `cross` holds the cross-unit aggregates (均值, 名次 …) of the
+        units scored together (compiler/scoring.py); without it a formula using one is a problem."""
+        s, values = self.s, unit.values
+        problems, roots, tree, points, view, inputs, groups = self.prepare(unit)
+        formulas, total, total_name = self.formulas(view, values, problems, points, inputs, groups, cross)
+        if total_name is None:
+            total = sum((t["points"] for t, r in zip(tree, roots) if "not_summed" not in r.flags), R.ZERO)
+        if total is not None and s.precision is not None:
+            total = R.round_to(total, s.precision.places, s.precision.mode)
+        known = {n.key for r in roots for n in r.walk()} | set(s.inputs) | set(s.groups) | set(view)
+        for key in values:
+            if key not in known and key not in self.evidence:
+                problems.append({"code": "V0102", "message": f"方案中没有“{key}”（未知的编号或名称）", "key": key})
+        for p in problems:
+            p["place"] = unit.places.get(p["key"], unit.place) if p["key"] else unit.place
+        return {"unit": unit.name, "class": unit.unit_class, "total": None if problems else total,
+                "total_name": total_name, "formulas": formulas, "tree": tree, "inputs": list(inputs.values()),
+                "groups": list(groups.values()), "problems": problems}
+
+    def prepare(self, unit: UnitResults):
+        """Everything before the formulas: the tree, the inputs and the groups of one unit."""
         s, values = self.s, unit.values
         problems: list[dict] = []
         if s.classes and unit.unit_class not in s.classes:
@@ -76,20 +97,21 @@ class Interpreter:
             entries = {e.name: (e.label, _place(e.place), _f(e.cap), e.method) for e in g.entries}
             groups[n] = R.group_line(values, problems, n, g.label, _place(g.place), g.kind, _f(g.cap),
                                      g.may_negative, entries, self.plans)
-        formulas, total, total_name = self.formulas(view, values, problems, points, inputs, groups)
-        if total_name is None:
-            total = sum((t["points"] for t, r in zip(tree, roots) if "not_summed" not in r.flags), R.ZERO)
-        if total is not None and s.precision is not None:
-            total = R.round_to(total, s.precision.places, s.precision.mode)
-        known = {n.key for r in roots for n in r.walk()} | set(s.inputs) | set(s.groups) | set(view)
-        for key in values:
-            if key not in known and key not in self.evidence:
-                problems.append({"code": "V0102", "message": f"方案中没有“{key}”（未知的编号或名称）", "key": key})
-        for p in problems:
-            p["place"] = unit.places.get(p["key"], unit.place) if p["key"] else unit.place
-        return {"unit": unit.name, "class": unit.unit_class, "total": None if problems else total,
-                "total_name": total_name, "formulas": formulas, "tree": tree, "inputs": list(inputs.values()),
-                "groups": list(groups.values()), "problems": problems}
+        return problems, roots, tree, points, view, inputs, groups
+
+    def stage_one(self, unit: UnitResults, names) -> dict:
+        """The values cross-unit functions aggregate (名次(总分) needs every unit's 总分): None where a
+        unit's results cannot give one."""
+        problems, _roots, _tree, points, view, inputs, groups = self.prepare(unit)
+        value_of = self.evaluator(view, unit.values, points, inputs, groups, None)[0]
+        unused = set(view) - set(reachable(view, final_formula(self.s, view)))  # not this class's formulas
+        out = {}
+        for name in names:
+            try:
+                out[name] = None if name in unused else value_of(name)
+            except R.Problem:
+                out[name] = None
+        return out
 
     def node(self, node: M.Node, values, problems, points) -> dict:
         if node.kind == M.CATEGORY and node.extra:  # 适用 / 门槛 on a category decide before its children
@@ -114,8 +136,8 @@ class Interpreter:
         points[node.key] = (out["points"], out["full"])
         return out
 
-    def formulas(self, view, values, problems, points, inputs, groups):
-        """Every formula of the unit's view in declaration order; the first failure stops them."""
+    def evaluator(self, view, values, points, inputs, groups, cross):
+        """(value of a name, value of a formula) for one unit; formulas are computed once each."""
         rescale = self.s.rescale
         done: dict[str, Fraction] = {}
 
@@ -136,8 +158,7 @@ class Interpreter:
             if isinstance(e, A.Ref):
                 return name_value(e.name)
             if isinstance(e, A.BinOp):
-                left, right = ev(e.left), ev(e.right)
-                return R.arith(e.op, left, right)
+                return R.arith(e.op, ev(e.left), ev(e.right))
             if isinstance(e, A.Neg):
                 return -ev(e.operand)
             if isinstance(e, A.AttrRef):
@@ -149,7 +170,9 @@ class Interpreter:
             if isinstance(e, A.Call) and e.func in ("较大", "较小"):
                 args = [ev(a) for a in e.args]
                 return max(args) if e.func == "较大" else min(args)
-            raise R.Problem("V0204", "公式中的跨单位函数须与其他单位一同评分（尚不支持）")
+            name, scope = cross_call(e)
+            own = name_value(name) if e.func == "名次" else None
+            return R.cross_value(cross, e.func, name, scope, own)
 
         def formula(name):
             if name not in done:
@@ -165,6 +188,11 @@ class Interpreter:
                 done[name] = value
             return done[name]
 
+        return name_value, formula, done
+
+    def formulas(self, view, values, problems, points, inputs, groups, cross):
+        """Every formula the total needs, in declaration order; the first failure stops them."""
+        _value, formula, done = self.evaluator(view, values, points, inputs, groups, cross)
         total_name = final_formula(self.s, view)
         for name in reachable(view, total_name):
             try:

@@ -674,6 +674,36 @@ def arith(op, a, b):
     return div(a, b)
 
 
+def cross_aggregates(rows, specs):
+    """rows: [(unit class, {name: value or None})] of the units scored together;
+    specs: (function, name, scope) with scope a class or None (all units). Missing values are skipped."""
+    out = {}
+    for func, name, scope in specs:
+        vals = [v[name] for cls, v in rows if (scope is None or cls == scope) and v.get(name) is not None]
+        if func == "名次":
+            out[(func, name, scope)] = sorted(vals, reverse=True)
+        elif not vals:
+            out[(func, name, scope)] = None
+        elif func == "均值":
+            out[(func, name, scope)] = sum(vals, ZERO) / len(vals)
+        else:
+            out[(func, name, scope)] = max(vals) if func == "最大" else min(vals)
+    return out
+
+
+def cross_value(cross, func, name, scope, own):
+    """均值/最大/最小 of a name over the units scored together; 名次: 1 + how many are larger."""
+    if cross is None:
+        raise Problem("V0204", f"{func}(…) 是跨单位函数，须与其他单位一同评分（kaoping score、score_all、rank）")
+    agg = cross.get((func, name, scope))
+    where = scope or "全部单位"
+    if func == "名次":
+        return Fraction(1 + sum(1 for v in agg if v > own))
+    if agg is None:
+        raise Problem("V0205", f"{where}中没有单位有“{name}”的值，无法求{func}")
+    return agg
+
+
 def rescaled(pair, rescale):
     points, full = pair
     return points * 100 / full if rescale and full else points

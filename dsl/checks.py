@@ -225,6 +225,9 @@ class Checker:
                 elif len(e.args) < spec[0] or (spec[1] is not None and len(e.args) > spec[1]):
                     self.out.append(error("E0207", f"函数 {e.func} 的参数个数不对（写了 {len(e.args)} 个）",
                                           "wrong number of arguments", e.span, src))
+                if spec is not None and spec[2] == "cross" and e.args and not isinstance(e.args[0], A.Ref):
+                    self.out.append(error("E0503", f"{e.func}(…) 的第一个参数目前须是一个名称（得分、输入或类别）",
+                                          "cross-unit functions take a name first", e.span, src))
                 for arg in e.args:
                     if isinstance(arg, A.Ref) and e.func in ("均值", "最大", "最小", "名次") and arg is e.args[-1] \
                             and len(e.args) == 2 and (arg.name in self.s.classes or arg.name == "全部单位"):

@@ -56,6 +56,8 @@ class Both:
         a = score_units(self.scheme, units)
         b = self.module.rank([as_dict(u) for u in units])
         assert [(s["unit"], s["rank"], s["grade"]) for s in a] == [(e["unit"], e["rank"], e["grade"]) for e in b]
+        compiled = self.module.score_all([as_dict(u) for u in units])
+        assert [{k: s[k] for k in c} for s, c in zip(a, compiled)] == compiled  # the same breakdowns
         return a
 
 

@@ -248,3 +248,33 @@ def test_unsupported_conditions_are_errors_at_check_time():
     }
     """)
     assert [d.code for d in r.errors] == ["E0503", "E0503", "E0503"]
+
+
+CROSS = """
+方案 "跨单位" {
+  类别 业务 满分 10 { 1-1 "甲" 权重 10 }
+  单位类别 窗口单位 {}
+  单位类别 机关单位 {}
+  得分 基础 = 业务
+  得分 总分 = 基础 × 90% + 基础 ÷ 最大(基础, 全部单位) × 10 - (名次(基础, 窗口单位) - 1)
+  排名 依据 总分
+}
+"""
+
+
+def test_cross_unit_functions_aggregate_the_units_scored_together(tmp_path):
+    r = check(CROSS)
+    assert r.ok, [d.message for d in r.errors]
+    both = Both(r.scheme, tmp_path)
+    units = [unit("甲", {"1-1": "8"}, "窗口单位"), unit("乙", {"1-1": "10"}, "窗口单位"),
+             unit("丙", {"1-1": "6"}, "机关单位")]
+    scores = {s["unit"]: s for s in both.rank(units)}
+    # 最大(基础, 全部单位) = 10; 名次 among 窗口单位: 乙 1, 甲 2; 丙 is not in 窗口单位: its rank there is
+    # 1 + (number of 窗口单位 values above 6) = 3.
+    # 甲: 8 × 90% + 8 ÷ 10 × 10 − (2 − 1) = 7.2 + 8 − 1 = 14.2
+    # 乙: 10 × 90% + 10 ÷ 10 × 10 − 0 = 9 + 10 = 19
+    # 丙: 6 × 90% + 6 ÷ 10 × 10 − (3 − 1) = 5.4 + 6 − 2 = 9.4
+    assert {u: s["total"] for u, s in scores.items()} == {"甲": D("14.2"), "乙": 19, "丙": D("9.4")}
+    # scored alone, a unit cannot know the others: a located problem, not a guess
+    alone = both.score(units[0])
+    assert alone["total"] is None and alone["problems"][0]["code"] == "V0204"
