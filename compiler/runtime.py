@@ -292,11 +292,15 @@ def m_highest(plan, weight, value):
     elif isinstance(value, (list, tuple)):
         have = {}
         for k in value:
+            if not isinstance(k, str):
+                raise Problem("V0109", f"级别应为文字，如 \"省级\"，却是 {k!r}")
             have[k] = have.get(k, 0) + 1
-    elif value in (None, ""):
+    elif value is None or value == "":
         have = {}
-    else:
+    elif isinstance(value, str):
         have = {value: 1}
+    else:
+        raise Problem("V0109", f"级别应为文字或文字的列表，却是 {value!r}")
     known = {r[0] for r in plan["rows"]}
     unknown = [k for k in have if k not in known]
     if unknown:
