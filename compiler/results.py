@@ -73,7 +73,11 @@ def read_json(text: str, name: str = "<json>") -> tuple[list[UnitResults], list[
             problems.append(ReadProblem("V0002", "单位缺少名称（name）", where))
             unit_name = f"（第 {i + 1} 个单位）"
         values = u.get("values", {})
-        units.append(UnitResults(unit_name, u.get("class"), dict(values),
+        cls = u.get("class")
+        if cls is not None and not isinstance(cls, str):
+            problems.append(ReadProblem("V0002", "单位类别（class）应为文字", f"{where}.class"))
+            cls = None
+        units.append(UnitResults(unit_name, cls, dict(values),
                                  {k: f"{where}.values[{k!r}]" for k in values}, where))
     return units, problems
 

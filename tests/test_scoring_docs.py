@@ -47,3 +47,10 @@ def test_json_syntax_error_is_located():
 def test_json_numbers_are_exact_decimals_never_floats():
     units, _ = read_json('{"name": "甲", "values": {"1-1": 0.1}}')
     assert units[0].values["1-1"] == Decimal("0.1")
+
+
+def test_malformed_json_units_are_problems():
+    units, problems = read_json('{"units": [{"name": 5, "values": {}}, {"name": "乙", "class": {"a": 1}}, 3]}', "r")
+    assert [(p.code, p.place) for p in problems] == [
+        ("V0002", "r:units[0]"), ("V0002", "r:units[1].class"), ("V0002", "r:units[2]")]
+    assert [u.unit_class for u in units] == [None, None]
