@@ -19,7 +19,7 @@ from kaoping.dsl import model as M
 from . import runtime as R
 from .formulas import (CROSS_FUNCTIONS, cross_call, cross_specs, evidence_names, final_formula, formula_view,
                        needed_inputs, reachable)
-from .interpret import Interpreter, leaf_bounds, leaf_plan, precision_of
+from .interpret import Interpreter, leaf_bounds, leaf_plan, node_limit, precision_of
 from .ranking import ranking_spec
 from .writer import Writer, comment, q
 
@@ -285,10 +285,10 @@ class Emitter:
         summed = tuple("not_summed" not in c.flags for c in node.children)
         w.line(f"# {'类别' if node.kind == M.CATEGORY else '指标'} {comment(node.key)} ({comment(src)})")
         counts_as = Fraction(node.counts_as) if node.kind == M.CATEGORY and node.counts_as is not None else None
-        limit = _limit(node)
+        limit, word = node_limit(node)
         w.line(f"{var}, {svar} = _sum(({''.join(s + ', ' for _, s in pairs)}), {q(self.scaled(limit))}, "
                f"{q(node.key)}, {q(node.kind)}, {q(node.text)}, {q(src)}, [{', '.join(v for v, _ in pairs)}], "
-               f"{q(summed)}, {q(_fr(node.points))}, {q(_fr(node.cap))}, {q(counts_as)}, {q(precision_of(node))})")
+               f"{q(summed)}, {q(_fr(node.points))}, {q(limit)}, {q(word)}, {q(counts_as)}, {q(precision_of(node))})")
 
     def scaled(self, value: Fraction | None) -> int | None:
         if value is None:
@@ -335,7 +335,7 @@ class Emitter:
             children = [(self.fast_node(c), "not_summed" not in c.flags) for c in node.children]
             summed = [c for c, keep in children if keep]
             w.line(f"{var} = {' + '.join(summed) if summed else '0'}")
-            limit = self.scaled(_limit(node))
+            limit = self.scaled(node_limit(node)[0])
             if limit is not None:
                 w.line(f"if {var} > {limit}:")
                 w.line(f"    {var} = {limit}")
@@ -518,13 +518,14 @@ def _scaled(out):
     return p.numerator if p.denominator == 1 else None
 
 
-def _sum(scaled, limit, key, kind, label, source, children, summed, declared, cap, counts_as, precision):
+def _sum(scaled, limit, key, kind, label, source, children, summed, full, limit_f, word, counts_as, precision):
     """A sum node: (line, points × SCALE), adding scaled integers when every child has one."""
     if None in scaled:
-        out = sum_line(key, kind, label, source, children, summed, declared, cap, counts_as, precision)
+        out = sum_line(key, kind, label, source, children, summed, full, limit_f, word, counts_as, precision)
         return out, _scaled(out)
     t = sum([s for s, keep in zip(scaled, summed) if keep])
-    out = sum_line(key, kind, label, source, children, summed, declared, cap, counts_as, precision, F(t, SCALE))
+    out = sum_line(key, kind, label, source, children, summed, full, limit_f, word, counts_as, precision,
+                   F(t, SCALE))
     if counts_as is not None or precision is not None:
         return out, _scaled(out)
     return out, (t if limit is None or t <= limit else limit)
@@ -573,19 +574,12 @@ def _attr(c, name, attr):
 '''
 
 
-def _limit(node: M.Node) -> Fraction | None:
-    declared, cap = _fr(node.points), _fr(node.cap)
-    if cap is not None and declared is not None:
-        return min(cap, declared)
-    return cap if cap is not None else declared
-
-
 def _common_denominator(s: M.Scheme, interp: Interpreter) -> int:
     """The least common multiple of the denominators of every tier-table value and every limit."""
     scale = 1
     for root in (*s.roots, *s.unit_blocks):
         for node in root.walk():
-            values = [_limit(node), _fr(node.points)]
+            values = [node_limit(node)[0], _fr(node.points)]
             if node.is_leaf and node.points is not None:
                 plan = leaf_plan(node, interp.plans, interp.named)
                 if plan.get("kind") == "tiers":

@@ -40,6 +40,15 @@ def leaf_bounds(node: M.Node):
     return low, high, check_direct
 
 
+def node_limit(node: M.Node) -> tuple[Fraction | None, str]:
+    """What a sum node is clipped to: its declared 满分/分值 and its 上限, the smaller (never the
+    sum of its children's weights, so that a child allowed to exceed its weight keeps the surplus)."""
+    declared, cap = _f(node.declared), _f(node.cap)
+    if cap is not None and (declared is None or cap < declared):
+        return cap, "上限"
+    return declared, "满分"
+
+
 def leaf_plan(node: M.Node, plans: dict, named: dict) -> dict:
     if node.inline_method is not None:
         return plan_of(node.inline_method, named)
@@ -131,7 +140,7 @@ class Interpreter:
             children = [self.node(c, values, problems, points) for c in node.children]
             summed = ["not_summed" not in c.flags for c in node.children]
             out = R.sum_line(node.key, node.kind, node.text, _place(node.place), children, summed, _f(node.points),
-                             _f(node.cap), _f(node.counts_as) if node.kind == M.CATEGORY else None,
+                             *node_limit(node), _f(node.counts_as) if node.kind == M.CATEGORY else None,
                              precision_of(node))
         points[node.key] = (out["points"], out["full"])
         return out

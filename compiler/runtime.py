@@ -274,6 +274,51 @@ def m_count(plan, weight, value):
     return delta, f"{show(n)} 次，每次加 {show(amount)}，共得 {show(delta)} 分"
 
 
+def m_levels(plan, weight, value):
+    """Counts per level (省级 2 篇, 市级 4 篇) against per-level quotas and per-level amounts."""
+    if not isinstance(value, dict):
+        raise Problem("V0109", "应按级别填报篇数/次数，如 {" + "、".join(f'"{x}": 2' for x in plan["levels"]) + "}")
+    unknown = [k for k in value if k not in plan["levels"]]
+    if unknown:
+        raise Problem("V0105", f"未定义的级别 {unknown[0]!r}（可用：{'、'.join(plan['levels'])}）")
+    counts = {level: count(value.get(level, 0)) for level in plan["levels"]}
+    quota = plan["quota"]
+
+    def step_of(name, level):
+        table = plan[name]
+        return None if table is None else table.get(level, table.get("*"))
+
+    adds_only = quota is None and all(s[1] == "add" for s in (plan["step"] or {}).values())
+    points, added, parts = (ZERO if adds_only else weight), ZERO, []
+    for level, n in counts.items():
+        if quota is not None:
+            q = quota.get(level, ZERO)
+            if n < q:
+                short = step_of("short", level)
+                lost = (weight * (q - n) / sum(quota.values()) if short is None
+                        else short[2] * _steps_of(q - n, short[0], plan["whole"]))
+                points -= lost
+                parts.append(f"{level} {n}，比配额 {show(q)} 少 {show(q - n)}，扣 {show(lost)}")
+                continue
+            n, done = n - q, f"{level} 达到配额 {show(q)}"
+            after = step_of("after", level)
+        else:
+            done, after = f"{level} {n}", step_of("step", level)
+        if after is None or n == 0:
+            parts.append(done)
+            continue
+        delta = after[2] * _steps_of(Fraction(n), after[0], plan["whole"])
+        if after[1] == "add":
+            added += delta
+        else:
+            points -= delta
+        parts.append(f"{done}，{'另' if quota is not None else ''}{'加' if after[1] == 'add' else '扣'} {show(delta)}")
+    if plan["at_most"] is not None and added > plan["at_most"]:
+        parts.append(f"加分最多 {show(plan['at_most'])}")
+        added = plan["at_most"]
+    return points + added, "；".join(parts)
+
+
 def m_deviation(plan, weight, value):
     v = num(value)
     standard = plan["standard"]
@@ -366,7 +411,8 @@ def m_sum(plan, weight, value):
 
 METHODS = {
     "tiers": m_tiers, "ratio": m_ratio, "efficacy": m_efficacy, "ranges": m_ranges, "rank": m_rank,
-    "reverse_rank": m_reverse_rank, "steps": m_steps, "count": m_count, "deviation": m_deviation,
+    "reverse_rank": m_reverse_rank, "steps": m_steps, "count": m_count, "levels": m_levels,
+    "deviation": m_deviation,
     "highest": m_highest, "panel": m_panel, "direct": m_direct, "yes_no": m_yes_no, "sum": m_sum,
 }
 
@@ -534,28 +580,26 @@ def leaf_line(values, problems, key, kind, label, source, plan, weight, low, hig
     return out
 
 
-def sum_line(key, kind, label, source, children, summed, declared, cap, counts_as, precision, total=None):
-    """A category or level-1 indicator: the sum of its children, clipped to 满分/上限, 计分, 精度.
+def sum_line(key, kind, label, source, children, summed, full, limit, limit_word, counts_as, precision, total=None):
+    """A category or level-1 indicator: the sum of its children, clipped to its declared 满分/分值 or
+    上限 (`limit`, named by `limit_word`), rescaled by 计分, rounded by 精度. `full` is its points.
 
     `total` may be given when the caller already added the children (generated code adds
     integers scaled by a common denominator, which is exact and much faster than Fractions)."""
     if total is None:
         total = sum((c["points"] for c, s in zip(children, summed) if s), ZERO)
-    out = line(key, kind, label, source, declared)
+    out = line(key, kind, label, source, full)
     out["rule"] = f"下级合计 {show(total)}"
     out["points"] = total
     out["children"] = children
-    limit = cap if cap is not None else declared
-    if cap is not None and declared is not None:
-        limit = min(cap, declared)
     if limit is not None and total > limit:
         out["points"] = limit
         out["clipped"] = total - limit
-        out["clip"] = f"超过{'上限' if cap is not None else '满分'} {show(limit)}，剪去 {show(total - limit)}"
+        out["clip"] = f"超过{limit_word} {show(limit)}，剪去 {show(total - limit)}"
     if counts_as is not None:
-        if declared:
-            out["points"] = out["points"] * counts_as / declared
-            out["rule"] += f"，按计分 {show(counts_as)} 折合（× {show(counts_as)} ÷ {show(declared)}）"
+        if full:
+            out["points"] = out["points"] * counts_as / full
+            out["rule"] += f"，按计分 {show(counts_as)} 折合（× {show(counts_as)} ÷ {show(full)}）"
         out["full"] = counts_as
     if precision is not None:
         out["points"] = round_to(out["points"], precision[0], precision[1])

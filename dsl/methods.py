@@ -34,14 +34,41 @@ def _row_amount(row: A.Row):
     return row.value_kind, _f(row.value)  # deduct / add
 
 
+def _size(step: A.Step) -> Fraction:
+    size = Fraction(step.size) if step.size is not None else Fraction(1)
+    return size / 100 if step.percent else size
+
+
 def _step(step: A.Step, method: A.Method):
     if step.table:
-        raise MethodError("E0503", "分级的每次加减分表（每篇 {省级 …}）尚不支持评分", "per-level step tables "
-                          "are not supported yet", step.span)
-    size = Fraction(step.size) if step.size is not None else Fraction(1)
-    if step.percent:
-        size /= 100
-    return (size, step.effect, _f(step.amount))
+        raise MethodError("E0501", "分级的加减分表（每篇 {省级 …}）要和按级别的结果一起用：配额 {…} 或 每篇 {…}",
+                          "per-level steps belong to a per-level method", step.span)
+    return (_size(step), step.effect, _f(step.amount))
+
+
+def _level_steps(step: A.Step | None) -> dict | None:
+    """每篇 { 省级 加 1.5, 市级 加 0.25 } → {level: (size, effect, amount)}; a flat step → {"*": …}."""
+    if step is None:
+        return None
+    if step.table:
+        return {name: (_size(step), effect, _f(amount)) for name, effect, amount in step.table}
+    return {"*": (_size(step), step.effect, _f(step.amount))}
+
+
+def _levels_plan(c: dict, method: A.Method) -> dict:
+    """配额 { 省级 2, 市级 4 } 篇 此后 每篇 { 省级 加 1.5, 市级 加 0.25 }: counts reported per level."""
+    quota = c.get("quota")
+    rows = quota.value[0] if quota is not None and isinstance(quota.value[0], tuple) else None
+    if rows is not None and any(r.key_kind != "name" or r.value_kind != "amount" for r in rows):
+        raise MethodError("E0501", "分级配额的每一行写成 级别 数量，如 { 省级 2, 市级 4 }", "quota rows: level count",
+                          quota.span)
+    at_most = next((c[k] for k in ("at_most", "at_most_add", "at_most_deduct") if k in c), None)
+    steps = {k: _level_steps(c[k].value if k in c else None) for k in ("step", "short", "after")}
+    levels = list(dict.fromkeys([r.key for r in rows or ()] + [name for table in steps.values() if table
+                                                                 for name in table if name != "*"]))
+    return dict(kind="levels", levels=tuple(levels),
+                quota={r.key: Fraction(r.value.value) for r in rows} if rows is not None else None,
+                at_most=_f(at_most.value) if at_most else None, whole="whole_steps" in c, **steps)
 
 
 def _clauses(method: A.Method) -> dict:
@@ -149,11 +176,12 @@ def plan_of(method: A.Method, named: dict, _seen=()) -> dict:
                     else None)
     elif kind == "steps":
         plan.update(kind="steps", rows=tuple((r.key[0], r.key[2], *_row_amount(r)) for r in method.table))
+    elif kind in ("clauses", "quota") and (
+            ("quota" in c and isinstance(c["quota"].value[0], tuple))
+            or any(k in c and c[k].value.table for k in ("step", "short", "after"))):
+        plan.update(_levels_plan(c, method))
     elif kind in ("clauses", "quota"):
         quota = c.get("quota")
-        if quota is not None and isinstance(quota.value[0], tuple):
-            raise MethodError("E0503", "分级配额（配额 {省级 2, 市级 4}）尚不支持评分", "per-level quotas are not "
-                              "supported yet", quota.span)
         step = c.get("step")
         if quota is None and step is None:
             raise MethodError("E0501", "评分法缺少“每 … 扣/加 …”或“配额”", "method needs a step or a quota",

@@ -278,3 +278,30 @@ def test_cross_unit_functions_aggregate_the_units_scored_together(tmp_path):
     # scored alone, a unit cannot know the others: a located problem, not a guess
     alone = both.score(units[0])
     assert alone["total"] is None and alone["problems"][0]["code"] == "V0204"
+
+
+def test_per_level_quota_and_amounts(tmp_path):
+    r = check("""
+    方案 "信息报送" {
+      类别 宣传 上限 10 {
+        1-1 "信息报送" 权重 4 评分 信息 可超分值
+        1-2 "宣传报道" 权重 2 评分 报道
+      }
+      评分法 信息 = 配额 { 省级 2, 市级 4 } 篇 不足 每篇 扣 0.5 此后 每篇 { 省级 加 1.5, 市级 加 0.25 } 最多 加 2
+      评分法 报道 = 每篇 { 国家级 加 1, 省级 加 0.5 }
+    }
+    """)
+    assert r.ok, [d.message for d in r.errors]
+    both = Both(r.scheme, tmp_path)
+    # 1-1: 省级 3 (1 over the quota: +1.5), 市级 3 (1 short: −0.5) → 4 + 1.5 − 0.5 = 5 (可超分值: kept)
+    # 1-2: adds only, from 0: 国家级 1 × 1 + 省级 3 × 0.5 = 2.5 → clamped to its weight 2.   Total 5 + 2 = 7
+    s = both.score(unit(values={"1-1": {"省级": "3", "市级": "3"}, "1-2": {"国家级": "1", "省级": "3"}}))
+    assert [(x["points"], x["clipped"]) for x in s["tree"][0]["children"]] == [(5, None), (2, D("0.5"))]
+    assert s["total"] == 7
+    # 省级 5 (3 over: 4.5, but 最多 加 2), 市级 6 (2 over: 0.5) → added 5 → 2: 4 + 2 = 6;  1-2 nothing: 0
+    s = both.score(unit(values={"1-1": {"省级": "5", "市级": "6"}, "1-2": {}}))
+    assert s["total"] == 6
+    # 省级 0 (2 short: −1), 市级 2 (2 short: −1) → 4 − 2 = 2
+    assert both.score(unit(values={"1-1": {"省级": "0", "市级": "2"}, "1-2": {}}))["total"] == 2
+    s = both.score(unit(values={"1-1": {"县级": "1"}, "1-2": {}}))
+    assert [p["code"] for p in s["problems"]] == ["V0105"]
