@@ -63,6 +63,10 @@ def _value(plan: dict, weight):
     if kind == "panel":
         scale = plan["full"] if plan["full"] is not None else w
         return st.lists(_decimals("0", str(scale)), min_size=1, max_size=7)
+    if kind == "levels":
+        return st.fixed_dictionaries({level: st.integers(0, 8).map(str) for level in plan["levels"]})
+    if kind == "sum":
+        return st.fixed_dictionaries({row[0]: st.integers(0, 5).map(str) for row in plan["rows"]})
     if kind == "highest":
         return st.lists(st.sampled_from([r[0] for r in plan["rows"]]), max_size=3)
     return _decimals("0", "1")
