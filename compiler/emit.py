@@ -34,14 +34,14 @@ def _locate(problems, unit):
     return problems
 
 
-def _prepare(unit, pr):
+def _prepare(unit, pr, cross=None):
     v = unit.get("values") or {}
     cls = unit.get("class")
     if CLASSES and cls not in CLASSES:
         pr.append({"code": "V0105", "message": "单位类别“%s”未在方案中定义（可用：%s）" % (cls, "、".join(CLASSES)),
                    "key": None})
     pts = {}
-    tree = _TREE(v, pr, pts) + [t for f in UNIT_TREES.get(unit.get("name"), ()) for t in f(v, pr, pts)]
+    tree = _TREE(v, pr, pts, cross) + [t for f in UNIT_TREES.get(unit.get("name"), ()) for t in f(v, pr, pts, cross)]
     view, total_name, needed = VIEWS.get(cls, VIEWS[None])
     inputs = {i[0]: input_line(v, pr, *i[:4], i[4] or i[0] not in needed, i[5]) for i in INPUTS}
     groups = {g[0]: group_line(v, pr, *g, PLANS) for g in GROUPS}
@@ -52,7 +52,7 @@ def score(unit, cross=None):
     """{"unit", "class", "total", "total_name", "formulas", "tree", "inputs", "groups", "problems"}.
     `cross`: the aggregates of the units scored together, for 均值/最大/最小/名次 (see score_all)."""
     pr = []
-    v, cls, tree, pts, view, total_name, inputs, groups = _prepare(unit, pr)
+    v, cls, tree, pts, view, total_name, inputs, groups = _prepare(unit, pr, cross)
     done = {}
     c = {"v": v, "pts": pts, "in": inputs, "gr": groups, "done": done, "cross": cross}
     total = _run_formulas(view, c, pr, total_name)
@@ -92,7 +92,10 @@ def _stage_one(unit):
     out = {}
     for name in CROSS_NAMES:
         try:
-            out[name] = view[name](c) if name in view else _name(c, name)
+            if name in CROSS_LEAVES:  # a leaf's own reported value (比最优)
+                out[name] = leaf_value(v, *CROSS_LEAVES[name])
+            else:
+                out[name] = None if name.startswith("#") else view[name](c) if name in view else _name(c, name)
         except Problem:
             out[name] = None
     return cls, out
@@ -206,7 +209,7 @@ class Emitter:
     # carries None, and its parent falls back to adding Fractions.
     def tree_function(self, fname: str, roots) -> None:
         w = self.w
-        w.line(f"def {fname}(v, pr, pts):")
+        w.line(f"def {fname}(v, pr, pts, cross):")
         w.indent()
         tops = [self.node(r)[0] for r in roots]
         w.line(f"return [{', '.join(tops)}]")
@@ -273,7 +276,7 @@ class Emitter:
                 w.line(f"{var}, {svar} = _tier({table}, {args})")
             else:
                 self.fast_ok = False
-                w.line(f"{var} = leaf_line({args})")
+                w.line(f"{var} = leaf_line({args}, cross)")
                 w.line(f"{svar} = _scaled({var})")
         else:
             self.sum_node(node, var, svar, src)
@@ -457,8 +460,10 @@ class Emitter:
         w.line(f"CLASSES = {q(tuple(s.classes))}")
         w.line(f"EVIDENCE = frozenset({q(tuple(sorted(evidence_names(s))))})")
         w.line(f"RANKING = {q(ranking_spec(s))}")
-        specs = cross_specs(s)
+        specs = cross_specs(s, lambda leaf: leaf_plan(leaf, self.interp.plans, self.interp.named))
         w.line(f"CROSS_SPECS = {q(specs)}")
+        leaves = {"#" + n.key: (n.key, n.extra) for r in (*s.roots, *s.unit_blocks) for n in r.leaves()}
+        w.line(f"CROSS_LEAVES = {q({name: leaves[name] for _f, name, _s in specs if name in leaves})}")
         w.line(f"CROSS_NAMES = {q(tuple(sorted({name for _f, name, _s in specs})))}")
         inputs = tuple((n, i.label, f"{i.place.source}:{i.place.span.line}", _fr(i.full), i.optional, _fr(i.default))
                        for n, i in s.inputs.items())

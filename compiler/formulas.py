@@ -71,9 +71,15 @@ def cross_call(call: A.Call) -> tuple[str, str | None]:
     return name, (None if scope == "全部单位" else scope)
 
 
-def cross_specs(s: M.Scheme) -> tuple[tuple[str, str, str | None], ...]:
-    """Every (function, name, scope) the scheme's formulas aggregate over the units scored together."""
+def cross_specs(s: M.Scheme, leaf_plan) -> tuple[tuple[str, str, str | None], ...]:
+    """Every (function, name, scope) aggregated over the units scored together: in formulas, and in
+    leaf methods (比最优 over the leaf's own values, named "#id"; a 标准 such as 均值(x))."""
     formulas = list(s.formulas.values()) + [f for c in s.classes.values() for f in c.formulas]
     specs = {(n.func, *cross_call(n)) for f in formulas for n in A.walk(f.expr)
              if isinstance(n, A.Call) and n.func in CROSS_FUNCTIONS}
+    for root in (*s.roots, *s.unit_blocks):
+        for leaf in root.leaves():
+            cross = leaf_plan(leaf).get("cross")
+            if cross:
+                specs.add((cross[0], cross[1] or "#" + leaf.key, cross[2]))
     return tuple(sorted(specs, key=lambda t: (t[0], t[1], t[2] or "")))

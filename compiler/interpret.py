@@ -71,7 +71,7 @@ class Interpreter:
         """One unit's total and breakdown. `cross` holds the cross-unit aggregates (均值, 名次 …) of the
         units scored together (compiler/scoring.py); without it a formula using one is a problem."""
         s, values = self.s, unit.values
-        problems, roots, tree, points, view, inputs, groups = self.prepare(unit)
+        problems, roots, tree, points, view, inputs, groups = self.prepare(unit, cross)
         formulas, total, total_name = self.formulas(view, values, problems, points, inputs, groups, cross)
         if total_name is None:
             total = sum((t["points"] for t, r in zip(tree, roots) if "not_summed" not in r.flags), R.ZERO)
@@ -87,7 +87,7 @@ class Interpreter:
                 "total_name": total_name, "formulas": formulas, "tree": tree, "inputs": list(inputs.values()),
                 "groups": list(groups.values()), "problems": problems}
 
-    def prepare(self, unit: UnitResults):
+    def prepare(self, unit: UnitResults, cross: dict | None = None):
         """Everything before the formulas: the tree, the inputs and the groups of one unit."""
         s, values = self.s, unit.values
         problems: list[dict] = []
@@ -96,7 +96,7 @@ class Interpreter:
                              f"（可用：{'、'.join(s.classes)}）", "key": None})
         roots = list(s.roots) + [u for u in s.unit_blocks if u.unit == unit.name]
         points: dict[str, tuple] = {}  # category name or leaf id → (points, full)
-        tree = [self.node(r, values, problems, points) for r in roots]
+        tree = [self.node(r, values, problems, points, cross) for r in roots]
         view = formula_view(s, unit.unit_class)
         needed = needed_inputs(s, view, final_formula(s, view))
         inputs = {n: R.input_line(values, problems, n, i.label, _place(i.place), _f(i.full),
@@ -114,15 +114,19 @@ class Interpreter:
         problems, _roots, _tree, points, view, inputs, groups = self.prepare(unit)
         value_of = self.evaluator(view, unit.values, points, inputs, groups, None)[0]
         unused = set(view) - set(reachable(view, final_formula(self.s, view)))  # not this class's formulas
+        leaves = {"#" + n.key: n for r in (*self.s.roots, *self.s.unit_blocks) for n in r.leaves()}
         out = {}
         for name in names:
             try:
-                out[name] = None if name in unused else value_of(name)
+                if name in leaves:  # a leaf's own reported value (比最优)
+                    out[name] = R.leaf_value(unit.values, leaves[name].key, leaves[name].extra)
+                else:
+                    out[name] = None if name in unused or name.startswith("#") else value_of(name)
             except R.Problem:
                 out[name] = None
         return out
 
-    def node(self, node: M.Node, values, problems, points) -> dict:
+    def node(self, node: M.Node, values, problems, points, cross=None) -> dict:
         if node.kind == M.CATEGORY and node.extra:  # 适用 / 门槛 on a category decide before its children
             out = R.line(node.key, node.kind, node.text, _place(node.place), _f(node.points))
             if R.condition_line(out, values, node.extra, _f(node.points)) is not None:
@@ -135,9 +139,9 @@ class Interpreter:
             low, high, check_direct = leaf_bounds(node)
             out = R.leaf_line(values, problems, node.key, node.kind, node.text, _place(node.place),
                               leaf_plan(node, self.plans, self.named), _f(node.points), low, high, check_direct,
-                              _f(node.default), node.extra)
+                              _f(node.default), node.extra, cross)
         else:
-            children = [self.node(c, values, problems, points) for c in node.children]
+            children = [self.node(c, values, problems, points, cross) for c in node.children]
             summed = ["not_summed" not in c.flags for c in node.children]
             out = R.sum_line(node.key, node.kind, node.text, _place(node.place), children, summed, _f(node.points),
                              *node_limit(node), _f(node.counts_as) if node.kind == M.CATEGORY else None,

@@ -319,9 +319,18 @@ def m_levels(plan, weight, value):
     return points + added, "；".join(parts)
 
 
+def m_vs_best(plan, weight, value):
+    v = num(value)
+    best = plan["resolved"]
+    full = plan["full"] if plan["full"] is not None else weight
+    if best <= 0:
+        return ZERO, f"实际值 {show(v)}，最优值 {show(best)} 不大于 0，不得分"
+    return full * v / best, f"实际值 {show(v)}，为最优值 {show(best)} 的 {show(v / best * 100)}%"
+
+
 def m_deviation(plan, weight, value):
     v = num(value)
-    standard = plan["standard"]
+    standard = plan["standard"] if plan["standard"] is not None else plan["resolved"]
     gap = standard - v if plan["direction"] == "not_below" else v - standard
     if gap <= 0:
         return weight, f"实际值 {show(v)}，达到标准 {show(standard)}"
@@ -412,7 +421,7 @@ def m_sum(plan, weight, value):
 METHODS = {
     "tiers": m_tiers, "ratio": m_ratio, "efficacy": m_efficacy, "ranges": m_ranges, "rank": m_rank,
     "reverse_rank": m_reverse_rank, "steps": m_steps, "count": m_count, "levels": m_levels,
-    "deviation": m_deviation,
+    "deviation": m_deviation, "vs_best": m_vs_best,
     "highest": m_highest, "panel": m_panel, "direct": m_direct, "yes_no": m_yes_no, "sum": m_sum,
 }
 
@@ -534,8 +543,20 @@ def field_value(tree, fields):
     return arith(op, field_value(tree[1], fields), field_value(tree[2], fields))
 
 
-def leaf_line(values, problems, key, kind, label, source, plan, weight, low, high, check_direct, default, extra):
-    """One leaf: its conditions, its result, its method, the clamp to [low, high] (None: no bound)."""
+def leaf_value(values, key, extra):
+    """A leaf's reported value as a number (computed by 取值 when it has 输入项); None when absent."""
+    raw = values.get(key)
+    if raw is None:
+        return None
+    if extra and "value" in extra:
+        return field_value(extra["value"], raw) if isinstance(raw, dict) else None
+    return num(raw)
+
+
+def leaf_line(values, problems, key, kind, label, source, plan, weight, low, high, check_direct, default, extra,
+              cross=None):
+    """One leaf: its conditions, its result, its method, the clamp to [low, high] (None: no bound).
+    `cross`: the aggregates of the units scored together, for 比最优 and a 标准 such as 均值(…)."""
     out = line(key, kind, label, source, weight)
     raw = values.get(key, MISSING)
     if raw is not MISSING:
@@ -562,6 +583,9 @@ def leaf_line(values, problems, key, kind, label, source, plan, weight, low, hig
             value = field_value(extra["value"], raw)
             out["rule"] += f"取值 {show(value)}；"
             raw = value
+        if plan.get("cross"):
+            func, name, scope = plan["cross"]
+            plan = dict(plan, resolved=cross_value(cross, func, name or "#" + key, scope, None))
         points, rule = apply_method(plan, weight, raw, values)
     except Problem as p:
         problems.append({"code": p.code, "message": f"指标 {key}：{p.message}", "key": key})

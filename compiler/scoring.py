@@ -6,14 +6,14 @@ from kaoping.dsl import model as M
 
 from . import runtime as R
 from .formulas import cross_specs
-from .interpret import Interpreter
+from .interpret import Interpreter, leaf_plan
 from .ranking import ranking_spec
 from .results import UnitResults
 
 
 def score_units(scheme: M.Scheme, units: list[UnitResults]) -> list[dict]:
     interp = Interpreter(scheme)
-    specs = cross_specs(scheme)
+    specs = cross_specs(scheme, lambda leaf: leaf_plan(leaf, interp.plans, interp.named))
     cross = None
     if specs:  # 均值/最大/最小/名次: first every unit's values, then the aggregates, then the scores
         names = sorted({name for _f, name, _s in specs})

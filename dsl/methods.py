@@ -195,11 +195,17 @@ def plan_of(method: A.Method, named: dict, _seen=()) -> dict:
     elif kind in ("deviation", "not_below", "not_above"):
         if kind == "deviation":
             std = _need(c, "standard", method, "标准").value
-            if not isinstance(std, A.Num):
-                raise MethodError("E0503", "以公式为标准的偏离法（如 均值(…)）尚不支持评分",
-                                  "a computed standard is not supported yet", c["standard"].span)
             direction = c["direction"].value if "direction" in c else "not_below"
-            standard = _f(std)
+            if isinstance(std, A.Call) and std.func in ("均值", "最大", "最小") and std.args \
+                    and isinstance(std.args[0], A.Ref) and all(isinstance(a, A.Ref) for a in std.args):
+                scope = std.args[1].name if len(std.args) == 2 else None
+                plan["cross"] = (std.func, std.args[0].name, None if scope == "全部单位" else scope)
+                standard = None  # 均值(人均投入, 全部单位): known once the units are scored together
+            elif isinstance(std, A.Num):
+                standard = _f(std)
+            else:
+                raise MethodError("E0503", "偏离法的标准目前只能是一个数，或 均值/最大/最小(名称[, 范围])",
+                                  "standard: a number or a cross-unit aggregate of a name", c["standard"].span)
         else:
             standard, direction = _f(method.arg), kind
         step = _need(c, "step", method, "每 … 扣 …").value
@@ -214,6 +220,9 @@ def plan_of(method: A.Method, named: dict, _seen=()) -> dict:
     elif kind == "panel":
         plan.update(kind="panel", drop_extremes="drop_extremes" in c,
                     keep=c["keep"].value if "keep" in c else None, full=_f(c["full"].value) if "full" in c else None)
+    elif kind == "vs_best":
+        # 比最优: the best unit gets the full points, the others in proportion to the best
+        plan.update(kind="vs_best", cross=("最大", None, None), full=_f(c["full"].value) if "full" in c else None)
     elif kind in ("direct", "yes_no"):
         plan.update(kind=kind)
     elif kind == "sum":

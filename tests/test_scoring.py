@@ -305,3 +305,26 @@ def test_per_level_quota_and_amounts(tmp_path):
     assert both.score(unit(values={"1-1": {"省级": "0", "市级": "2"}, "1-2": {}}))["total"] == 2
     s = both.score(unit(values={"1-1": {"县级": "1"}, "1-2": {}}))
     assert [p["code"] for p in s["problems"]] == ["V0105"]
+
+
+def test_best_unit_and_mean_standard_come_from_the_units_scored_together(tmp_path):
+    r = check("""
+    方案 "比最优" {
+      类别 经济 满分 10 {
+        1-1 "地区生产总值增速" 权重 6 评分 比最优法
+        1-2 "人均投入" 权重 4 评分 不低于均值
+      }
+      评分法 比最优法 = 比最优
+      评分法 不低于均值 = 偏离 标准 均值(投入, 全部单位) 方向 不低于 每 1 扣 0.5
+      输入 投入 满分 100
+    }
+    """)
+    assert r.ok, [d.message for d in r.errors]
+    both = Both(r.scheme, tmp_path)
+    units = [unit("甲", {"1-1": "8", "1-2": "60", "投入": "60"}), unit("乙", {"1-1": "6", "1-2": "66", "投入": "66"}),
+             unit("丙", {"1-1": "4", "1-2": "72", "投入": "72"})]
+    scores = {s["unit"]: s for s in both.rank(units)}
+    # 1-1: the best is 8 → 甲 6 × 8/8 = 6, 乙 6 × 6/8 = 4.5, 丙 6 × 4/8 = 3
+    # 1-2: 均值(投入) = (60 + 66 + 72) / 3 = 66 → 甲 is 6 below: 4 − 6 × 0.5 = 1; 乙, 丙 not below: 4
+    assert {u: s["total"] for u, s in scores.items()} == {"甲": 7, "乙": D("8.5"), "丙": 7}
+    assert both.score(units[0])["problems"][0]["code"] == "V0204"  # alone, it cannot know the best
