@@ -23,6 +23,7 @@ from . import runtime as R
 from .formulas import formula_view
 from .interpret import Interpreter, attr_value, leaf_plan
 from .results import UnitResults
+from .scoring import score_units
 
 
 @attrs.frozen
@@ -252,7 +253,8 @@ class _NotVerifiable(Exception):
 
 
 # ---------------------------------------------------------------- cases
-def _case_values(scheme: M.Scheme, interp: Interpreter, case: A.Case) -> dict:
+def _entry_values(scheme: M.Scheme, entries) -> dict:
+    """Case or population entries → results values: shorthands (全部 …) first, then specific entries."""
     values: dict = {}
     leaves = scheme.leaves()
 
@@ -263,7 +265,8 @@ def _case_values(scheme: M.Scheme, interp: Interpreter, case: A.Case) -> dict:
             return [str(n.value) for n in entry.value]
         return entry.value
 
-    for entry in case.inputs:  # shorthands first, then specific entries: the later entry wins
+    ordered = sorted(entries, key=lambda e: not e.target_kind.startswith("all"))  # the later entry wins
+    for entry in ordered:
         value = plain(entry)
         if entry.target_kind in ("all_level2", "all_items", "all_level1"):
             wanted = {"all_level2": (M.ITEM,), "all_level1": (M.INDICATOR,), "all_items": (M.ITEM, M.INDICATOR)}
@@ -281,23 +284,44 @@ def _case_values(scheme: M.Scheme, interp: Interpreter, case: A.Case) -> dict:
     return values
 
 
+def _case_units(scheme: M.Scheme, case: A.Case) -> list[UnitResults] | str:
+    """The units a case scores: one, or its 总体 (population) with the case's inputs under each unit's own."""
+    if case.population is None:
+        return [UnitResults("用例", None, _entry_values(scheme, case.inputs), {}, case.title)]
+    population = next((p for p in scheme.populations if p.name == case.population), None)
+    if population is None:
+        return f"没有名为“{case.population}”的总体"
+    return [UnitResults(u.name, u.unit_class.text if u.unit_class else None,
+                        _entry_values(scheme, case.inputs + u.entries), {}, f"{case.title}/{u.name}")
+            for u in population.units]
+
+
 def run_cases(scheme: M.Scheme) -> list[Finding]:
-    interp = Interpreter(scheme)
+    """Each 用例: score its unit (or its population together), then check every 期望."""
     findings = []
     for case in scheme.cases:
-        unit = UnitResults("用例", None, _case_values(scheme, interp, case), {}, case.title)
-        score = interp.score(unit)
-        if score["problems"]:
-            detail = "；".join(p["message"] for p in score["problems"][:5])
-            findings.append(Finding(f"用例 {case.title}", False, f"结果有问题：{detail}", as_json(unit)))
+        title = f"用例 {case.title}"
+        units = _case_units(scheme, case)
+        if isinstance(units, str):
+            findings.append(Finding(title, False, units, None))
+            continue
+        scores = {s["unit"]: s for s in score_units(scheme, units)}
+        bad = [u for u in units if scores[u.name]["problems"]]
+        if bad:
+            detail = "；".join(f"{u.name}：{p['message']}" for u in bad for p in scores[u.name]["problems"][:3])
+            findings.append(Finding(title, False, f"结果有问题：{detail}", as_json(bad[0])))
             continue
         failed = []
         for expect in case.expects:
+            name = expect.unit or units[0].name
+            if name not in scores:
+                failed.append(f"第 {expect.span.line} 行：总体中没有单位“{name}”")
+                continue
+            score = scores[name]
             try:
-                if not evaluate(expect.cond, score, scheme, unit.values):
-                    failed.append(f"第 {expect.span.line} 行的期望不成立（总分 {R.show(score['total'])}）")
+                if not evaluate(expect.cond, score, scheme, next(u for u in units if u.name == name).values):
+                    failed.append(f"第 {expect.span.line} 行的期望不成立（{name} 总分 {R.show(score['total'])}）")
             except _Unknown as why:
                 failed.append(f"第 {expect.span.line} 行的期望无法计算（{why}）")
-        findings.append(Finding(f"用例 {case.title}", not failed, "；".join(failed), None if not failed else
-                                as_json(unit)))
+        findings.append(Finding(title, not failed, "；".join(failed), as_json(units[0]) if failed else None))
     return findings

@@ -55,3 +55,29 @@ def test_cases_run_as_written(tmp_path):
     assert "[通过] 用例 全部一档、公众评议90分" in result.output
     assert "[不通过] 用例 算错的期望" in result.output and "36.44" in result.output
     assert result.exit_code == 1
+
+
+def test_population_cases_rank_units_together(tmp_path):
+    path = tmp_path / "p.scheme"
+    path.write_text("""
+方案 "总体" {
+  类别 业务 满分 10 { 1-1 "甲" 权重 10 }
+  单位类别 窗口单位 {}
+  得分 总分 = 业务 - (名次(业务, 窗口单位) - 1)
+  总体 "三个单位" {
+    单位 "甲" 属于 窗口单位 { 1-1: 8 }
+    单位 "乙" 属于 窗口单位 { 1-1: 9 }
+    单位 "丙" 属于 窗口单位 { }
+  }
+  用例 "名次扣分" 总体 "三个单位" {
+    输入 { 1-1: 5 }
+    期望 单位 "甲" 总分 = 7
+    期望 单位 "乙" 总分 = 9
+    期望 单位 "丙" 总分 = 3
+  }
+}
+""", encoding="utf-8")
+    result = CliRunner().invoke(main, ["test", str(path)])
+    # 甲 8 is 2nd → 8 − 1 = 7; 乙 9 is 1st → 9; 丙 takes the case's 5, 3rd → 5 − 2 = 3
+    assert result.exit_code == 0, result.output
+    assert "[通过] 用例 名次扣分" in result.output
