@@ -2,8 +2,9 @@
 
 JSON: {"units": [{"name": "…", "class": "…", "values": {"1-1-1": "一档", "公众评议": "88.5", …}}]}
 (a single unit object without "units" is accepted too). Numbers are read as exact decimals.
-CSV: columns 单位,类别,编号,值 (or unit,class,key,value), optional 晋档 (promote); a list of
-panel marks is written "90;88;92". Each problem says where it is: file:line (CSV) or the JSON path.
+CSV and Excel (.xlsx): a table, one value per row (单位,类别,编号,值) or one unit per row (单位,类别, then a
+column per key); see read_rows. Each problem says where it is: file:line (CSV), file!Sheet!B3 (Excel)
+or the JSON path.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ _CSV_COLUMNS = {"单位": "unit", "unit": "unit", "类别": "class", "单位类�
 def read_results(path: str | Path) -> tuple[list[UnitResults], list[ReadProblem]]:
     path = Path(path)
     name = str(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_xlsx(path)
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -83,42 +86,99 @@ def read_json(text: str, name: str = "<json>") -> tuple[list[UnitResults], list[
 
 
 def read_csv(text: str, name: str = "<csv>") -> tuple[list[UnitResults], list[ReadProblem]]:
-    reader = csv.reader(io.StringIO(text))
-    rows = list(reader)
-    if not rows:
-        return [], [ReadProblem("V0002", "CSV 文件是空的", name)]
-    header = [_CSV_COLUMNS.get(h.strip()) for h in rows[0]]
-    missing = {"unit", "key", "value"} - set(header)
-    if missing:
-        return [], [ReadProblem("V0002", "CSV 缺少列：" + "、".join(sorted(missing)) + "（应为 单位,类别,编号,值）",
-                                f"{name}:1")]
+    rows = list(csv.reader(io.StringIO(text)))
+    return read_rows(rows, lambda r, c: f"{name}:{r + 1}", "CSV")
+
+
+def read_xlsx(path: str | Path) -> tuple[list[UnitResults], list[ReadProblem]]:
+    """The first worksheet of an Excel workbook, in either layout (see read_rows); places are
+    file!Sheet!B3. Number cells are read as the shortest decimal that gives back Excel's value
+    (what Excel shows); a number typed as text is read exactly."""
+    try:
+        import openpyxl
+    except ImportError:
+        return [], [ReadProblem("V0001", "读取 xlsx 需要 openpyxl：pip install \"kaoping[xlsx]\"", str(path))]
+    from openpyxl.utils import get_column_letter
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many kinds for a damaged or foreign file
+        return [], [ReadProblem("V0001", f"无法读取 Excel 文件：{err}", str(path))]
+    sheet = book.worksheets[0]
+    rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    book.close()
+    return read_rows(rows, lambda r, c: f"{path}!{sheet.title}!{get_column_letter(c + 1)}{r + 1}", "Excel")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f") if value == value else ""
+    return str(value)
+
+
+def read_rows(rows: list[list[str]], place_of, what: str) -> tuple[list[UnitResults], list[ReadProblem]]:
+    """A table of results, in one of two layouts told apart by the header row:
+
+    long — columns 单位,类别,编号,值 (unit,class,key,value), optional 晋档: one value per row;
+    wide — columns 单位,[类别], then one column per key (编号 or name): one unit per row; a column
+    “1-1-1.晋档” gives that item's promotion. Empty cells are values not given. Panel marks: "90;88;92".
+    """
+    rows = [[c.strip() for c in row] for row in rows]
+    if not rows or not any(rows[0]):
+        return [], [ReadProblem("V0002", f"{what} 表是空的", place_of(0, 0))]
+    header = rows[0]
+    roles = [_CSV_COLUMNS.get(h) for h in header]
+    if "unit" not in roles:
+        return [], [ReadProblem("V0002", f"{what} 表缺少“单位”列（应为 单位,类别,编号,值，或 单位,类别,各编号…）",
+                                place_of(0, 0))]
+    long = "key" in roles and "value" in roles
     order: list[str] = []
     data: dict = {}
     problems = []
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        cells = {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header) if h}
-        unit, key, value = cells.get("unit", ""), cells.get("key", ""), cells.get("value", "")
-        where = f"{name}:{line}"
-        if not unit or not key:
-            problems.append(ReadProblem("V0002", "这一行缺少单位或编号", where))
-            continue
-        if unit not in data:
-            order.append(unit)
-            data[unit] = {"class": cells.get("class") or None, "values": {}, "places": {}, "place": where}
+
+    def put(unit, key, value, where, promote=""):
         entry = data[unit]
         if key in entry["values"]:
             problems.append(ReadProblem("V0003", f"{unit} 的 {key} 填写了两次（第一次在 {entry['places'][key]}）", where))
-            continue
+            return
         parsed: object = value
         if ";" in value or "；" in value:
             parsed = [v.strip() for v in value.replace("；", ";").split(";") if v.strip()]
         elif value.lower() in ("true", "false"):
             parsed = value.lower() == "true"
-        if cells.get("promote"):
-            parsed = {"档次": value, "晋档": cells["promote"]}
+        if promote:
+            parsed = {"档次": value, "晋档": promote}
         entry["values"][key] = parsed
         entry["places"][key] = where
+
+    for r, row in enumerate(rows[1:], start=1):
+        if not any(row):
+            continue
+        cells = {role: (row[i] if i < len(row) else "") for i, role in enumerate(roles) if role}
+        unit = cells.get("unit", "")
+        if not unit:
+            problems.append(ReadProblem("V0002", "这一行缺少单位", place_of(r, 0)))
+            continue
+        if unit not in data:
+            order.append(unit)
+            data[unit] = {"class": cells.get("class") or None, "values": {}, "places": {}, "place": place_of(r, 0)}
+        if long:
+            key_col = roles.index("key")
+            if not cells.get("key"):
+                problems.append(ReadProblem("V0002", "这一行缺少编号", place_of(r, key_col)))
+                continue
+            put(unit, cells["key"], cells.get("value", ""), place_of(r, roles.index("value")), cells.get("promote", ""))
+            continue
+        for c, key in enumerate(header):
+            if roles[c] or not key or key.endswith(".晋档") or c >= len(row) or not row[c]:
+                continue
+            promote_col = f"{key}.晋档"
+            promote = row[header.index(promote_col)] if promote_col in header and header.index(promote_col) < len(row) \
+                else ""
+            put(unit, key, row[c], place_of(r, c), promote)
     units = [UnitResults(u, data[u]["class"], data[u]["values"], data[u]["places"], data[u]["place"]) for u in order]
     return units, problems
