@@ -54,3 +54,13 @@ def test_malformed_json_units_are_problems():
     assert [(p.code, p.place) for p in problems] == [
         ("V0002", "r:units[0]"), ("V0002", "r:units[1].class"), ("V0002", "r:units[2]")]
     assert [u.unit_class for u in units] == [None, None]
+
+
+def test_the_wide_table_example_scores_like_the_json_example():
+    checked = check_text(block("scheme"), "scoring.md")
+    wide = re.search(r"```text\n(单位,类别,1-1-1.*?)```", DOC, re.S).group(1)
+    wide_units, problems = read_csv(wide, "scoring.md")
+    json_units, _ = read_json(block("json"), "scoring.md")
+    assert problems == []
+    totals = lambda units: {s["unit"]: (s["total"], s["grade"]) for s in score_units(checked.scheme, units)}  # noqa
+    assert totals(wide_units) == totals(json_units)
