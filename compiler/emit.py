@@ -226,7 +226,7 @@ class Emitter:
             svar = "s" + var[1:]
             w.line(f"# 类别 {comment(node.key)} 的适用条件/门槛 ({comment(src)})")
             w.line(f"{var} = line({q(node.key)}, {q(node.kind)}, {q(node.text)}, {q(src)}, {q(_fr(node.points))})")
-            w.line(f"if condition_line({var}, v, {q(node.extra)}, {q(_fr(node.points))}) is not None:")
+            w.line(f"if condition_line({var}, v, pr, {q(node.extra)}, {q(_fr(node.points))}) is not None:")
             w.line(f"    {svar} = _scaled({var})")
             w.line("else:")
             w.indent()

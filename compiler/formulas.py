@@ -5,6 +5,8 @@ from __future__ import annotations
 from kaoping.dsl import ast as A
 from kaoping.dsl import model as M
 
+from .runtime import condition_names
+
 
 def formula_view(s: M.Scheme, unit_class: str | None) -> dict:
     """The scheme's formulas with the unit class's own formulas of the same name replacing them."""
@@ -30,10 +32,12 @@ def evidence_names(s: M.Scheme) -> set[str]:
     """Names used with 有 (evidence, findings): allowed as results keys."""
     conds = [v.cond for v in s.vetoes] + [g.cond for g in s.gates] + [e.cond for e in s.exempts]
     conds += [c.value for m in s.methods.values() for c in m.method.clauses if c.kind == "gate"]
-    names = {n.name for cond in conds for n in A.walk(cond) if isinstance(n, A.Has)}
+    names = {n.name for cond in conds for n in A.walk(cond) if isinstance(n, (A.Has, A.Ref))}
     for root in (*s.roots, *s.unit_blocks):
         for node in root.walk():
-            names.update(node.extra.get("gate", ()), node.extra.get("applies", ()))
+            for key in ("gate", "applies"):
+                if node.extra.get(key):
+                    names |= condition_names(node.extra[key])
     return names
 
 

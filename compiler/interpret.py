@@ -129,7 +129,7 @@ class Interpreter:
     def node(self, node: M.Node, values, problems, points, cross=None) -> dict:
         if node.kind == M.CATEGORY and node.extra:  # 适用 / 门槛 on a category decide before its children
             out = R.line(node.key, node.kind, node.text, _place(node.place), _f(node.points))
-            if R.condition_line(out, values, node.extra, _f(node.points)) is not None:
+            if R.condition_line(out, values, problems, node.extra, _f(node.points)) is not None:
                 points[node.key] = (out["points"], out["full"])
                 return out
         if node.kind == M.CATEGORY and not node.leaves() and (node.key in values or not node.children):

@@ -426,18 +426,54 @@ METHODS = {
 }
 
 
-def gate_open(gate, evidence):
-    """A gate is a tuple of evidence names that must all be present (truthy) for the unit."""
-    missing = [g for g in gate if not evidence.get(g)]
-    return not missing, missing
+def unmet(cond, values):
+    """None when a 门槛/适用 condition (a plan from dsl/methods.condition_plan) holds for the unit's
+    results, else what is not met, in words. A compared value missing from the results is a problem."""
+    op = cond[0]
+    if op == "has":
+        return None if values.get(cond[1]) else f"缺少 {cond[1]}"
+    if op == "cmp":
+        a, b = (_operand_value(x, values) for x in cond[2:])
+        if _passes(cond[1], a, b):
+            return None
+        return f"{_operand_text(cond[2], a)} 不满足 {cond[1]} {_operand_text(cond[3], b)}"
+    if op == "and":
+        return next((why for why in (unmet(c, values) for c in cond[1]) if why), None)
+    if op == "or":
+        whys = [unmet(c, values) for c in cond[1]]
+        return None if not all(whys) else "，且".join(whys)
+    return "条件成立" if unmet(cond[1], values) is None else None  # "not"
+
+
+def _operand_value(x, values):
+    if x[0] == "num":
+        return x[1]
+    if x[1] not in values:
+        raise Problem("V0101", f"缺少条件所需的“{x[1]}”")
+    return num(values[x[1]])
+
+
+def _operand_text(x, value):
+    return x[2] if x[0] == "num" else f"{x[1]} {show(value)}"
+
+
+def condition_names(cond):
+    """The results names a condition reads (allowed as keys of a results file)."""
+    if cond[0] in ("has", "value"):
+        return {cond[1]}
+    if cond[0] == "cmp":
+        return set().union(*(condition_names(x) for x in cond[2:] if x[0] == "value"))
+    if cond[0] in ("and", "or"):
+        return set().union(*(condition_names(c) for c in cond[1]))
+    return condition_names(cond[1]) if cond[0] == "not" else set()
 
 
 def apply_method(plan, weight, value, evidence):
-    """(points before the leaf's clamp, rule text). Gates close to 0 points."""
+    """(points before the leaf's clamp, rule text). A gate not met gives 0 points."""
     if plan.get("gate"):
-        is_open, missing = gate_open(plan["gate"], evidence)
-        if not is_open:
-            return ZERO, "门槛未达（缺少：" + "、".join(missing) + "），不得分"
+        why = unmet(plan["gate"], evidence)
+        if why:
+            return ZERO, f"门槛未达（{why}），不得分"
     return METHODS[plan["kind"]](plan, weight, value)
 
 
@@ -511,21 +547,25 @@ def line(key, kind, label, source, full=None):
             "clipped": None, "clip": None, "source": source, "children": []}
 
 
-def condition_line(out, values, extra, weight):
-    """适用 … 不适用 … and 门槛 on a node: a rule text and points when they decide it, else None."""
-    if extra.get("applies") is not None:
-        missing = [n for n in extra["applies"] if not values.get(n)]
-        if missing:
-            policy, amount = extra["na"]
-            out["points"] = weight if policy == "full" else (amount or ZERO)
-            out["rule"] = f"不适用（未满足：{'、'.join(missing)}），" + (
-                "按满分计" if policy == "full" else f"计 {show(out['points'])} 分")
-            return out
-    if extra.get("gate"):
-        is_open, missing = gate_open(extra["gate"], values)
-        if not is_open:
-            out["rule"] = "门槛未达（缺少：" + "、".join(missing) + "），不得分"
-            return out
+def condition_line(out, values, problems, extra, weight):
+    """适用 … 不适用 … and 门槛 on a node: the line when they decide its points, else None."""
+    try:
+        if extra.get("applies") is not None:
+            why = unmet(extra["applies"], values)
+            if why:
+                policy, amount = extra["na"]
+                out["points"] = weight if policy == "full" else (amount or ZERO)
+                out["rule"] = f"不适用（{why}），" + ("按满分计" if policy == "full" else f"计 {show(out['points'])} 分")
+                return out
+        if extra.get("gate"):
+            why = unmet(extra["gate"], values)
+            if why:
+                out["rule"] = f"门槛未达（{why}），不得分"
+                return out
+    except Problem as p:
+        problems.append({"code": p.code, "message": f"{out['key']}：{p.message}", "key": out["key"]})
+        out["rule"] = "条件无法判断"
+        return out
     return None
 
 
@@ -567,7 +607,7 @@ def leaf_line(values, problems, key, kind, label, source, plan, weight, low, hig
     if weight is None:
         problems.append({"code": "V0111", "message": f"指标 {key} 未设分值，无法评分", "key": key})
         return out
-    if extra and condition_line(out, values, extra, weight) is not None:
+    if extra and condition_line(out, values, problems, extra, weight) is not None:
         return out
     if raw is MISSING:
         if extra and extra.get("optional"):
@@ -726,7 +766,7 @@ def group_line(values, problems, name, label, source, kind, cap, may_negative, e
     return out
 
 
-DIRECT = {"kind": "direct", "gate": ()}
+DIRECT = {"kind": "direct", "gate": None}
 
 
 def div(a, b):

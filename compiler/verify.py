@@ -318,6 +318,10 @@ def run_cases(scheme: M.Scheme) -> list[Finding]:
                 failed.append(f"第 {expect.span.line} 行：总体中没有单位“{name}”")
                 continue
             score = scores[name]
+            if expect.veto is not None:
+                if not any(note.startswith(expect.veto + "：") for note in score.get("grade_notes", [])):
+                    failed.append(f"第 {expect.span.line} 行：{name} 没有因“{expect.veto}”改变等次")
+                continue
             try:
                 if not evaluate(expect.cond, score, scheme, next(u for u in units if u.name == name).values):
                     failed.append(f"第 {expect.span.line} 行的期望不成立（{name} 总分 {R.show(score['total'])}）")

@@ -353,8 +353,9 @@ class CaseEntry:
 @frozen
 class Expect:
     unit: str | None
-    cond: Cond
+    cond: Cond | None  # None with `veto`
     span: Span
+    veto: str | None = None  # 期望 单位 "乙" 否决 一票否优: that veto applied to the unit
 
 
 @frozen

@@ -346,7 +346,10 @@ class Checker:
                 self.check_expr(cond, src, known)
         for case in self.s.cases:
             for expect in case.expects:
-                self.check_expr(expect.cond, src, known)
+                if expect.cond is not None:
+                    self.check_expr(expect.cond, src, known)
+                elif expect.veto not in {v.name.text for v in self.s.vetoes}:
+                    self.unknown(expect.veto, expect.span, src, {v.name.text for v in self.s.vetoes}, what="否决")
         for unit, cls in self.s.unit_block_classes.items():
             if cls is not None and self.s.classes and cls not in self.s.classes:
                 block = next(b for b in self.s.unit_blocks if b.unit == unit)

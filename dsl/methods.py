@@ -12,8 +12,8 @@ from .diagnostics import Diagnostic, error
 
 
 # Methods every scheme has without declaring them: 评分 直接赋分 / 评分 是否.
-BUILTIN = {"直接赋分": {"kind": "direct", "gate": ()}, "是否": {"kind": "yes_no", "gate": ()},
-           "direct": {"kind": "direct", "gate": ()}, "yes_no": {"kind": "yes_no", "gate": ()}}
+BUILTIN = {"直接赋分": {"kind": "direct", "gate": None}, "是否": {"kind": "yes_no", "gate": None},
+           "direct": {"kind": "direct", "gate": None}, "yes_no": {"kind": "yes_no", "gate": None}}
 
 
 class MethodError(Exception):
@@ -27,6 +27,8 @@ def _f(num: A.Num | None) -> Fraction | None:
 
 
 def _row_amount(row: A.Row):
+    if row.value_kind == "step":  # 逾期: 每次 扣 0.3 (a 合计 row)
+        return row.value.effect, _f(row.value.amount)
     if row.value_kind == "amount":
         return ("share" if row.value.percent else "points"), _f(row.value)
     if row.value_kind in ("full", "zero"):
@@ -80,22 +82,39 @@ def _clauses(method: A.Method) -> dict:
     return out
 
 
-def evidence_names(cond, span, what: str = "门槛") -> tuple[str, ...]:
-    """有 X 且 有 Y → (X, Y): the evidence a unit must report (true) for the condition to hold."""
-    names, stack = [], [cond]
-    while stack:
-        c = stack.pop()
-        if isinstance(c, A.Has):
-            names.append(c.name)
-        elif isinstance(c, A.BoolOp) and c.op == "and":
-            stack.extend(reversed(c.items))
-        else:
-            raise MethodError("E0503", f"{what}目前只支持“有 X 且 有 Y”形式", f"{what}: only 有 X 且 有 Y", span)
-    return tuple(names)
+def condition_plan(cond, span, what: str = "门槛"):
+    """A 门槛/适用 condition → a tuple tree the runtime evaluates against a unit's results:
+    ("has", X) for 有 X; ("cmp", op, a, b) with a, b = ("num", value, text) or ("value", name);
+    ("and" | "or", (…)); ("not", c)."""
+    if isinstance(cond, A.Has):
+        return ("has", cond.name)
+    if isinstance(cond, A.BoolOp):
+        return ("and" if cond.op == "and" else "or", tuple(condition_plan(c, span, what) for c in cond.items))
+    if isinstance(cond, A.Not):
+        return ("not", condition_plan(cond.item, span, what))
+    if isinstance(cond, A.Compare):
+        return ("cmp", cond.op, _operand(cond.left, what), _operand(cond.right, what))
+    raise MethodError("E0503", f"{what}的这种条件尚不支持评分（可用：有 X、X >= 数、且、或、非）",
+                      f"{what}: unsupported condition", getattr(cond, "span", span))
 
 
-def _gate(clause: A.Clause | None) -> tuple[str, ...]:
-    return () if clause is None else evidence_names(clause.value, clause.span)
+def _operand(e, what: str):
+    if isinstance(e, A.Num):
+        text = f"{e.value * 100:f}".rstrip("0").rstrip(".") + "%" if e.percent else f"{e.value:f}"
+        return ("num", Fraction(e.value), text)
+    if isinstance(e, A.Ref):
+        return ("value", e.name)
+    raise MethodError("E0503", f"{what}中的比较目前只支持结果中的名称与数字", f"{what}: compare names and numbers",
+                      e.span)
+
+
+def both(a, b):
+    """Two conditions that must both hold (either may be None)."""
+    return a if b is None else b if a is None else ("and", (a, b))
+
+
+def _gate(clause: A.Clause | None):
+    return None if clause is None else condition_plan(clause.value, clause.span)
 
 
 def value_plan(expr, fields: tuple[str, ...], span):
@@ -134,6 +153,8 @@ def plan_of(method: A.Method, named: dict, _seen=()) -> dict:
     for row in method.table:
         if kind in allowed_rows and row.key_kind not in allowed_rows[kind]:
             raise MethodError("E0501", "表格的这一行与评分法的类型不符", "row does not fit this method", row.span)
+        if row.value_kind == "step" and (kind != "sum" or row.value.table or row.value.effect is None):
+            raise MethodError("E0501", "“每次 扣/加 …”只能写在 合计 的表格中", "a step row belongs to 合计", row.span)
     if kind == "based_on":
         base = method.arg.text
         if base in _seen or base not in named:
@@ -141,7 +162,7 @@ def plan_of(method: A.Method, named: dict, _seen=()) -> dict:
                               f"沿用的评分法“{base}”" + ("未定义" if base not in named else "形成循环"),
                               "base method undefined or cyclic", method.arg.span)
         plan = dict(plan_of(named[base], named, _seen + (base,)))
-        plan["gate"] = tuple(plan.get("gate", ())) + gate
+        plan["gate"] = both(plan.get("gate"), gate)
         return plan
     plan: dict = {"gate": gate}
     if kind == "tiers":

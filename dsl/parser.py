@@ -493,6 +493,9 @@ class _Builder:
     def val_full(self, ext):
         return ("full", None)
 
+    def val_step(self, ext, step):
+        return ("step", step)
+
     def unit(self, ext, tok):
         return str(tok)
 
@@ -624,6 +627,10 @@ class _Builder:
     def case_expect(self, ext, *parts):
         unit = _string(parts[0]) if len(parts) == 2 else None
         return A.Expect(unit, parts[-1], _span(ext))
+
+    def case_expect_veto(self, ext, *parts):
+        unit = _string(parts[0]) if len(parts) == 2 else None
+        return A.Expect(unit, None, _span(ext), parts[-1].text)
 
     def case_entry(self, ext, target, value):
         return A.CaseEntry(target[0], target[1], value[0], value[1], _span(ext))

@@ -17,7 +17,7 @@ import attrs
 from . import ast as A
 from . import model as M
 from .diagnostics import Diagnostic, Related, error
-from .methods import MethodError, evidence_names, value_plan
+from .methods import MethodError, both, condition_plan, value_plan
 
 MAX_DEPTH = 32
 _POINT_KEYS = ("full", "points", "weight")
@@ -70,7 +70,7 @@ class Resolver:
     """Collects diagnostics while turning one scheme (with its templates) into a model."""
 
     def __init__(self):
-        self.global_gate: tuple[str, ...] = ()  # 统一门槛: evidence every leaf needs
+        self.global_gate = None  # 统一门槛: a condition plan every leaf must meet
         self.diags: list[Diagnostic] = []
         self.assumptions: list[M.Assumption] = []
 
@@ -244,9 +244,9 @@ class Resolver:
             extra["gate"] = self.global_gate  # 统一门槛: every leaf
         try:
             if "gate" in at:
-                extra["gate"] = extra.get("gate", ()) + evidence_names(at["gate"][0], at["gate"][1].span)
+                extra["gate"] = both(extra.get("gate"), condition_plan(at["gate"][0], at["gate"][1].span))
             if "applies" in at:
-                extra["applies"] = evidence_names(at["applies"][0], at["applies"][1].span, "适用")
+                extra["applies"] = condition_plan(at["applies"][0], at["applies"][1].span, "适用")
                 policy = at["not_applicable"][0] if "not_applicable" in at else ("zero", Decimal(0))
                 if policy[0] == "rescale":
                     raise MethodError("E0503", "不适用 折算 尚不支持评分（可写 不适用 计 0 或 不适用 满分）",
@@ -357,10 +357,10 @@ class Resolver:
             else:
                 self._mark_locked(drafts)
                 self._merge(drafts, file_drafts)
-        self.global_gate = ()
+        self.global_gate = None
         for gate, src in gates:
             try:
-                self.global_gate += evidence_names(gate.cond, gate.span, "统一门槛")
+                self.global_gate = both(self.global_gate, condition_plan(gate.cond, gate.span, "统一门槛"))
             except MethodError as err:
                 self.diags.append(error(err.code, err.message, err.gloss, err.span, src))
         for exempt, src in exempts:

@@ -202,7 +202,7 @@ def test_panel_drops_extremes_then_averages(tmp_path):
 CONDITIONS = """
 方案 "条件" {
   类别 口岸管理 满分 4 适用 有 口岸 不适用 计 0 {
-    指标 10 "验收达标" 分值 3 门槛 有 验收报告
+    指标 10 "验收达标" 分值 3 门槛 有 验收报告 且 达标率 >= 75%
     指标 11 "设施完好" 分值 1 可缺
   }
   类别 帮扶 满分 6 {
@@ -223,9 +223,13 @@ def conditions(tmp_path_factory):
 def test_applies_gate_optional_and_computed_value(conditions):
     # 口岸: applies; 10 passes its gate → 2.5 (direct); 11 may be missing → 0;
     # 12: 已覆盖 3 / 应覆盖 4 = 75% × 6 = 4.5;  total 2.5 + 0 + 4.5 = 7
-    s = conditions.score(unit(values={"口岸": True, "验收报告": True, "10": "2.5",
+    s = conditions.score(unit(values={"口岸": True, "验收报告": True, "达标率": "80%", "10": "2.5",
                                       "12": {"已覆盖": "3", "应覆盖": "4"}}))
     assert s["problems"] == [] and s["total"] == 7
+    # 达标率 70% < 75%: the gate closes, and the explanation says which part
+    s = conditions.score(unit(values={"口岸": True, "验收报告": True, "达标率": "70%", "10": "2.5",
+                                      "12": {"已覆盖": "3", "应覆盖": "4"}}))
+    assert s["total"] == D("4.5") and "达标率 0.7 不满足 >= 75%" in s["tree"][0]["children"][0]["rule"]
     # no 验收报告: the gate closes 10 to 0 → 0 + 0 + 4.5
     s = conditions.score(unit(values={"口岸": True, "10": "2.5", "12": {"已覆盖": "3", "应覆盖": "4"}}))
     assert s["total"] == D("4.5") and "门槛未达" in s["tree"][0]["children"][0]["rule"]
@@ -242,7 +246,7 @@ def test_computed_value_needs_its_fields(conditions):
 def test_unsupported_conditions_are_errors_at_check_time():
     r = check("""
     方案 "x" {
-      类别 a 满分 3 适用 有 口岸 不适用 折算 { 指标 1 "甲" 分值 3 门槛 达标率 >= 75% }
+      类别 a 满分 3 适用 有 口岸 不适用 折算 { 指标 1 "甲" 分值 3 门槛 计数(a) >= 1 }
       统一门槛 有 佐证
       免扣 窗口 若 有 表扬
     }

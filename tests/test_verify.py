@@ -4,6 +4,7 @@ shrunk counterexample."""
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 from click.testing import CliRunner
 
@@ -81,3 +82,46 @@ def test_population_cases_rank_units_together(tmp_path):
     # 甲 8 is 2nd → 8 − 1 = 7; 乙 9 is 1st → 9; 丙 takes the case's 5, 3rd → 5 − 2 = 3
     assert result.exit_code == 0, result.output
     assert "[通过] 用例 名次扣分" in result.output
+
+
+def test_sum_of_parts_with_step_rows():
+    from conftest import check
+    from kaoping.compiler.results import UnitResults
+    from kaoping.compiler.scoring import score_units
+
+    r = check("""
+    方案 "合计" {
+      类别 质量 满分 4 { 1-1 "报送质量" 权重 4 评分 报送质量 }
+      评分法 报送质量 = 合计 { 逾期: 每次 扣 0.3, 错报: 每次 扣 0.6 } 扣完为止
+    }
+    """)
+    assert r.ok, [d.message for d in r.errors]
+    # 逾期 2 × 0.3 + 错报 1 × 0.6 = 1.2 → 4 − 1.2 = 2.8;  逾期 12 → 4 − 3.6 − 0.6 = −0.2 → 扣完为止: 0
+    scores = score_units(r.scheme, [UnitResults("甲", None, {"1-1": {"逾期": "2", "错报": "1"}}, {}, "甲"),
+                                    UnitResults("乙", None, {"1-1": {"逾期": "12", "错报": "1"}}, {}, "乙")])
+    assert [s["total"] for s in scores] == [Fraction(14, 5), 0]
+
+
+def test_a_case_can_expect_a_veto(tmp_path):
+    path = tmp_path / "p.scheme"
+    path.write_text("""
+方案 "否决" {
+  类别 质量 满分 4 { 1-1 "报送质量" 权重 4 }
+  得分 总分 = 质量
+  等次 { 优秀 >= 3, 合格 其余 }
+  否决 一票否优 若 有 重大安全事故 则 等次 最高 合格
+  用例 "满分但有事故" {
+    输入 { 1-1: 4, 重大安全事故: 是 }
+    期望 总分 = 4
+    期望 否决 一票否优
+  }
+  用例 "满分无事故" {
+    输入 { 1-1: 4 }
+    期望 否决 一票否优
+  }
+}
+""", encoding="utf-8")
+    result = CliRunner().invoke(main, ["test", str(path)])
+    # 4 points is 优秀 by the table; 一票否优 caps the first unit at 合格; the second is not vetoed
+    assert "[通过] 用例 满分但有事故" in result.output
+    assert "[不通过] 用例 满分无事故" in result.output and result.exit_code == 1
