@@ -28,7 +28,7 @@ def fmt(value: Decimal | None) -> str:
     """A decimal as a person writes it: 65, 1.5, 0.25 (never 65.00 or 1E+1)."""
     if value is None:
         return "—"
-    text = format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+    text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -61,8 +61,7 @@ class Checker:
         return self.out
 
     def check_methods(self):
-        plans, diags = method_diagnostics(self.s.methods, lambda m: m.place.source)
-        self.out += diags
+        self.out += method_diagnostics(self.s.methods, lambda m: m.place.source)[1]
         named = {n: m.method for n, m in self.s.methods.items()}
         for root in (*self.s.roots, *self.s.unit_blocks):
             for node in root.walk():
@@ -74,13 +73,15 @@ class Checker:
                                               err.span, node.place.source))
 
     # ------------------------------------------------------------------ ids
-    def check_ids(self):
-        scopes = [list(self.s.roots)] + [[u] for u in self.s.unit_blocks]
+    def scopes(self) -> list[list[M.Node]]:
+        """Where ids and category names must be unique: the scheme's tree, and each unit's own blocks."""
         by_unit: dict = {}
         for u in self.s.unit_blocks:
             by_unit.setdefault(u.unit, []).append(u)
-        scopes = [list(self.s.roots)] + list(by_unit.values())
-        for scope in scopes:
+        return [list(self.s.roots)] + list(by_unit.values())
+
+    def check_ids(self):
+        for scope in self.scopes():
             seen: dict[str, M.Node] = {}
             for root in scope:
                 for node in root.walk():
@@ -309,12 +310,7 @@ class Checker:
 
     def check_category_names(self):
         """Formulas and rules name categories: a name used twice in one tree is ambiguous."""
-        trees = [list(self.s.roots)]
-        by_unit: dict = {}
-        for u in self.s.unit_blocks:
-            by_unit.setdefault(u.unit, []).append(u)
-        trees += list(by_unit.values())
-        for roots in trees:
+        for roots in self.scopes():
             seen: dict = {}
             for root in roots:
                 for node in root.walk():
