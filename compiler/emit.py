@@ -430,8 +430,7 @@ class Emitter:
         self.tree_function("_TREE", s.roots)
         for i, unit in enumerate(sorted({u.unit for u in s.unit_blocks})):
             self.tree_function(f"_UNIT_{i}", [u for u in s.unit_blocks if u.unit == unit])
-        fast = self.fast_ok
-        if fast:
+        if self.fast_ok:  # decided while the tree was emitted: every leaf a tier leaf, no unit blocks
             self.fast_function()
         self.formulas()
         self.w = w
@@ -488,7 +487,7 @@ class Emitter:
         w.line()
         w.lines += body.lines
         w.line(f"UNIT_TREES = {{{', '.join(f'{q(u)}: (_UNIT_{i},)' for i, u in enumerate(units))}}}")
-        if not fast:
+        if not self.fast_ok:
             w.line("_FAST = None")
             w.line("_FAST_TOTAL = None")
         w.lines += _API.split("\n")

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SCHEMES, check
-from kaoping.dsl.load import check_path
+from conftest import check
 from scoring_helpers import Both, unit
 
 JSON = st.recursive(
