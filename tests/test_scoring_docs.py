@@ -64,3 +64,11 @@ def test_the_wide_table_example_scores_like_the_json_example():
     assert problems == []
     totals = lambda units: {s["unit"]: (s["total"], s["grade"]) for s in score_units(checked.scheme, units)}  # noqa
     assert totals(wide_units) == totals(json_units)
+
+
+def test_every_results_problem_code_is_documented():
+    emitted = set()
+    for path in (ROOT / "compiler").glob("*.py"):
+        emitted |= set(re.findall(r'"(V0\d{3})"', path.read_text(encoding="utf-8")))
+    documented = set(re.findall(r"\| `(V0\d{3})` \|", DOC))
+    assert emitted and emitted == documented
