@@ -62,6 +62,8 @@ def inspect(file, as_json, items):
         click.echo(json.dumps(scheme_to_dict(result.scheme), ensure_ascii=False, indent=2))
     else:
         click.echo(render_tree(result.scheme, items=items))
+    for d in result.errors:  # the tree is shown, and so is what is wrong with it
+        click.echo(render_short(d), err=True)
     sys.exit(0 if result.ok else 1)
 
 

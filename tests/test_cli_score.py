@@ -48,3 +48,11 @@ def test_ranking_is_listed_per_unit_class():
     assert groups == ["市直部门", "镇区", "垂直管理单位"]  # 分类排名: each class ranked on its own
     town = ranking[ranking.index("  镇区") + 1: ranking.index("  垂直管理单位")]
     assert [line.split()[1] for line in town] == ["1", "2"]
+
+
+def test_inspect_shows_the_tree_and_the_errors(tmp_path):
+    bad = tmp_path / "bad.scheme"
+    bad.write_text('方案 "x" {\n  类别 a 满分 5 { 1-1 "甲" 权重 2 }\n}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["inspect", str(bad)])
+    assert result.exit_code == 1
+    assert "类别 a" in result.stdout and "E0301" in result.stderr
