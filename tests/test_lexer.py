@@ -572,3 +572,18 @@ def test_fast_path_and_lark_agree_on_real_schemes():
     assert files
     for path in files:
         _same_parse(path.read_text(encoding="utf-8"))
+
+
+def test_an_indicator_may_write_its_inputs_as_the_sketch_does():
+    # 输入 never starts a statement inside a block, so `输入 { … }` is an attribute there
+    from conftest import check
+
+    r = check("""
+    方案 "x" {
+      类别 帮扶 满分 3 {
+        指标 7 "帮扶覆盖" 分值 3 输入 { 已覆盖 计数, 应覆盖 计数 } 评分 完成率 取值 已覆盖 / 应覆盖
+      }
+      评分法 完成率 = 按比例 上限 100%
+    }
+    """)
+    assert r.ok and r.scheme.roots[0].children[0].extra["fields"] == ("已覆盖", "应覆盖")
