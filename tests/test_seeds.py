@@ -142,3 +142,27 @@ def test_as_printed_table_reports_its_real_problems():
     assert sums["类别 职能工作目标"] == line_of(r"类别 职能工作目标 ")  # rows 1-7…1-12 missing: 41 ≠ 70
     assert "类别 精神文明" in sums and "类别 平安建设" in sums  # the shifted labels: 8 ≠ 4, 2 ≠ 4
     assert any("24" in d["message"] and "20" in d["message"] for d in diags if d["code"] == "E0301")
+
+
+def test_dynamic_goals_over_their_cap_against_the_city_template(tmp_path):
+    import os
+    import textwrap
+
+    from conftest import col
+    from kaoping.dsl.load import check_path
+
+    template = os.path.relpath(SCHEMES / "templates" / "quanzhou-city.scheme", tmp_path)
+    text = f"""
+    方案 "动态目标" 继承 "{template}" {{
+      类别 职能工作目标 {{
+        类别 动态工作目标 {{ 3-1 "新部署一" 权重 6  3-2 "新部署二" 权重 6 }}
+      }}
+    }}
+    """
+    path = tmp_path / "d.scheme"
+    path.write_text(textwrap.dedent(text).strip() + "\n", encoding="utf-8")
+    result = check_path(path)
+    # 6 + 6 = 12 > 上限 10: reported at the department's own 动态工作目标 (the template's rule says the same)
+    caps = [d for d in result.diagnostics if d.code == "E0302"]
+    assert [(d.span.line, d.span.column) for d in caps] == [(3, col(text, 3, "动态工作目标"))]
+    assert "12" in caps[0].message and "10" in caps[0].message
