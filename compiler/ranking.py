@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from kaoping.dsl import ast as A
 from kaoping.dsl import model as M
-
-
-def _has_names(cond) -> tuple[str, ...]:
-    """有 X / 任一 {有 X, 有 Y} / 有 X 或 有 Y → the evidence names, any of which triggers."""
-    if isinstance(cond, A.Has):
-        return (cond.name,)
-    if isinstance(cond, A.BoolOp) and cond.op in ("any", "or"):
-        return tuple(n for c in cond.items for n in _has_names(c))
-    return ()
+from kaoping.dsl.methods import condition_plan
 
 
 def ranking_spec(s: M.Scheme) -> dict:
@@ -29,5 +20,5 @@ def ranking_spec(s: M.Scheme) -> dict:
         "ascending": bool(s.ranking and s.ranking.ascending),
         "grades": grades,
         "quotas": quotas,
-        "vetoes": [(v.name.text, _has_names(v.cond), v.effect, v.grade.text) for v in s.vetoes],
+        "vetoes": [(v.name.text, condition_plan(v.cond, v.span, "否决"), v.effect, v.grade.text) for v in s.vetoes],
     }

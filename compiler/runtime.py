@@ -516,8 +516,13 @@ def _grade(members, spec):
     for e in members:
         e["grade"] = next((g[0] for g in grades if g[1] is None or _passes(g[1], e["total"], g[2])), None)
         e["grade_notes"] = []
-        for veto_name, needs, effect, grade in spec["vetoes"]:
-            if any(e["evidence"].get(n) for n in needs) and e["grade"] in names and grade in names:
+        for veto_name, cond, effect, grade in spec["vetoes"]:
+            try:
+                triggered = unmet(cond, e["evidence"]) is None
+            except Problem as p:
+                e["grade_notes"].append(f"{veto_name}：无法判断（{p.message}），未执行")
+                continue
+            if triggered and e["grade"] in names and grade in names:
                 worst_allowed = names.index(grade) + (1 if effect == "exclude" else 0)
                 if names.index(e["grade"]) < worst_allowed and worst_allowed < len(names):
                     e["grade"] = names[worst_allowed]

@@ -345,6 +345,10 @@ class Resolver:
                 elif isinstance(stmt, A.Grades):
                     grades = stmt
                 elif isinstance(stmt, A.Veto):
+                    try:
+                        condition_plan(stmt.cond, stmt.span, "否决")
+                    except MethodError as err:
+                        self.diags.append(error(err.code, err.message, err.gloss, err.span, src))
                     vetoes.append(stmt)
                 elif isinstance(stmt, A.Gate):
                     gates.append((stmt, src))

@@ -332,3 +332,22 @@ def test_best_unit_and_mean_standard_come_from_the_units_scored_together(tmp_pat
     # 1-2: 均值(投入) = (60 + 66 + 72) / 3 = 66 → 甲 is 6 below: 4 − 6 × 0.5 = 1; 乙, 丙 not below: 4
     assert {u: s["total"] for u, s in scores.items()} == {"甲": 7, "乙": D("8.5"), "丙": 7}
     assert both.score(units[0])["problems"][0]["code"] == "V0204"  # alone, it cannot know the best
+
+
+def test_veto_conditions_combine_and_compare(tmp_path):
+    r = check("""
+    方案 "否决条件" {
+      类别 业务 满分 10 { 1-1 "甲" 权重 10 }
+      得分 总分 = 业务
+      等次 { 优秀 >= 9, 良好 >= 8, 合格 其余 }
+      否决 双重 若 有 通报批评 且 有 整改不力 则 等次 最高 良好
+      否决 满意度 若 满意率 < 60% 则 不评 优秀
+    }
+    """)
+    assert r.ok, [d.message for d in r.errors]
+    both = Both(r.scheme, tmp_path)
+    units = [unit("甲", {"1-1": "10", "通报批评": True}),  # one finding of two: no veto → 优秀
+             unit("乙", {"1-1": "10", "通报批评": True, "整改不力": True}),  # both → at most 良好
+             unit("丙", {"1-1": "10", "满意率": "55%"})]  # 55% < 60% → not 优秀 → 良好
+    grades = {s["unit"]: s["grade"] for s in both.rank(units)}
+    assert grades == {"甲": "优秀", "乙": "良好", "丙": "良好"}
