@@ -407,6 +407,7 @@ class Checker:
                     continue
                 ok = ev.cond(r.conclusion)
             except _NotStatic:
+                self._not_static(rule)
                 continue
             if ok:
                 continue
@@ -420,6 +421,11 @@ class Checker:
             self.out.append(Diagnostic(
                 code, sev, f"不满足规则“{rule.name}”：{ev.explain(r.conclusion)}", f"rule {rule.name} is not met",
                 place.span, place.source, label="不满足", related=(_rel(rule.place, "规则在此定义"),)))
+
+    def _not_static(self, rule: M.RuleModel):
+        self.out.append(note(
+            "N0403", f"规则“{rule.name}”用到了考评结果或跨单位的值，检查方案时无法判断", "rule needs results",
+            rule.place.span, rule.place.source, hint="规则检查方案本身（个数、分值、文字）；对结果的要求请写成 门槛 或 否决"))
 
     def _scheme_place(self) -> M.Place:
         return self.s.roots[0].place if self.s.roots else M.Place(self.s.source, Span(1, 1, 1, 2))
@@ -455,7 +461,8 @@ class Checker:
                     if ev.cond(r.conclusion):
                         continue
                 except _NotStatic:
-                    continue
+                    self._not_static(rule)
+                    return
                 ex = next((e for e in leaf.exceptions if e[0] == rule.name), None)
                 if ex is not None:
                     self.out.append(note(

@@ -202,3 +202,13 @@ def test_locked_items_take_responsibility_fields_but_not_content(tmp_scheme):
     }
     """, "bad.scheme")
     assert [c for c, _l, _c in codes(check_path(bad))] == ["E0305", "E0305"]
+
+
+def test_a_rule_that_needs_results_is_noted_not_skipped_silently():
+    r = check("""
+    方案 "x" {
+      类别 a 满分 2 { 1-1 "x" 权重 2 }
+      规则 要有佐证: 有 佐证
+    }
+    """)
+    assert codes(r, notes=True) == [("N0403", 3, 6)]
