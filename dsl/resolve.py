@@ -20,18 +20,17 @@ from .diagnostics import Diagnostic, Related, error
 from .methods import MethodError, both, condition_plan, value_plan
 
 MAX_DEPTH = 32
-_POINT_KEYS = ("full", "points", "weight")
-_FIELD_KEYS = frozenset(("leader", "owner", "person", "assessor", "basis", "deadline", "remark", "printed_id",
-                         "precision"))
+_POINT_KEYS = frozenset(("full", "points", "weight"))
+_FIELD_KEYS = ("leader", "owner", "person", "assessor", "basis", "deadline", "remark", "printed_id", "precision")
 _INHERITED_FIELDS = ("leader", "owner", "person", "assessor", "basis", "deadline")
-_REPEATABLE = ("exception", "assume")
+_REPEATABLE = frozenset(("exception", "assume"))
 _LOCK_FREE = ("leader", "owner", "person", "deadline", "remark", "assessor")
 _FLAG_KEYS = frozenset(("locked", "no_level2", "not_summed", "may_negative", "may_exceed", "optional"))
 _COMMON = ("assume", "remark", "basis")
 _NODE = ("full", "points", "weight", "cap", "method", "deadline", "leader", "owner", "person", "assessor",
          "exception", "printed_id", "not_summed", "precision", "default") + _COMMON
 # Which attributes each declaration takes (E0209 for the others, never silently ignored).
-APPLIES = {
+APPLIES = {kind: frozenset(keys) for kind, keys in {
     "category": _NODE + ("counts_as", "declare", "locked", "no_level2", "applies", "not_applicable", "gate"),
     "indicator": _NODE + ("range", "may_negative", "may_exceed", "applies", "not_applicable", "gate", "missing",
                           "optional", "fields", "value", "declare"),
@@ -40,7 +39,7 @@ APPLIES = {
     "entry": ("cap", "method") + _COMMON,
     "formula": ("precision",) + _COMMON,
     "rule": ("level",) + _COMMON,
-}
+}.items()}
 ATTR_WORDS = {
     "full": "满分", "points": "分值", "weight": "权重", "cap": "上限", "counts_as": "计分", "declare": "声明",
     "method": "评分", "deadline": "时限", "leader": "分管", "owner": "责任", "person": "责任人", "assessor": "主体",
@@ -84,7 +83,7 @@ class Resolver:
                 self.diags.append(error(
                     "E0209", f"{what}：属性“{ATTR_WORDS.get(a.key, a.key)}”在这里不起作用",
                     f"attribute {a.key} does not apply to a {kind}", a.span, src, label="不适用",
-                    hint="可用的属性：" + "、".join(ATTR_WORDS[k] for k in APPLIES[kind] if k in ATTR_WORDS)))
+                    hint="可用的属性：" + "、".join(w for k, w in ATTR_WORDS.items() if k in APPLIES[kind])))
                 continue
             if a.key in _REPEATABLE:
                 out.setdefault(key, []).append((a.value, place))
@@ -189,8 +188,9 @@ class Resolver:
         if isinstance(method, A.Name):
             method = method.text
         fields = dict(inherited_fields) if d.kind != M.CATEGORY else {}
-        for k in at.keys() & _FIELD_KEYS:
-            fields[k] = at[k][0]
+        for k in _FIELD_KEYS:  # in this order, so that inspect --json is the same on every run
+            if k in at:
+                fields[k] = at[k][0]
         child_fields = {k: fields[k] for k in _INHERITED_FIELDS if k in fields} if d.kind == M.INDICATOR else {}
         child_level = 0 if d.kind == M.CATEGORY else level + 1
         children = tuple(
