@@ -96,3 +96,18 @@ def test_compiled_and_interpreted_agree_on_unit_blocks(tmp_path):
     # 甲局: 共同 7 + 专项 4 = 11;  乙: 共同 7
     assert both.score(unit("甲局", {"1-1": "7", "9-1": "4"}, "甲类"))["total"] == 11
     assert both.score(unit("乙", {"1-1": "7"}, "乙类"))["total"] == 7
+
+
+def test_output_does_not_depend_on_string_hashing(tmp_path):
+    import os
+
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"m{seed}.py"
+        code = ("import sys; from kaoping.cli import main; "
+                "sys.argv = ['kaoping', 'compile', sys.argv[1], '-o', sys.argv[2]]; main()")
+        done = subprocess.run([sys.executable, "-c", code, str(SCHEMES / "dashiqiao-2017.scheme"), str(out)],
+                              env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
