@@ -45,6 +45,15 @@ class Both:
         self.interp = Interpreter(scheme)
         self.module = load_module(compile_scheme(scheme, "t.scheme"), folder)
 
+    @classmethod
+    def of_text(cls, text: str, folder: Path) -> "Both":
+        """A scheme given as text, which must check without errors."""
+        from conftest import check
+
+        r = check(text)
+        assert r.ok, [d.message for d in r.errors]
+        return cls(r.scheme, folder)
+
     def score(self, u: UnitResults) -> dict:
         a = self.interp.score(u)
         b = self.module.score(as_dict(u))

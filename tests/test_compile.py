@@ -82,7 +82,7 @@ def test_compile_refuses_a_scheme_with_errors(tmp_path):
 
 
 def test_compiled_and_interpreted_agree_on_unit_blocks(tmp_path):
-    r = check("""
+    both = Both.of_text("""
     方案 "单位块" {
       类别 共同 满分 10 { 1-1 "共同任务" 权重 10 评分 直接赋分 }
       单位 "甲局" 属于 甲类 { 类别 专项 满分 5 { 9-1 "专项" 权重 5 } }
@@ -90,9 +90,7 @@ def test_compiled_and_interpreted_agree_on_unit_blocks(tmp_path):
       单位类别 乙类 { 得分 总分 = 共同 }
       得分 总分 = 共同
     }
-    """)
-    assert r.ok, [d.message for d in r.errors]
-    both = Both(r.scheme, tmp_path)
+    """, tmp_path)
     # 甲局: 共同 7 + 专项 4 = 11;  乙: 共同 7
     assert both.score(unit("甲局", {"1-1": "7", "9-1": "4"}, "甲类"))["total"] == 11
     assert both.score(unit("乙", {"1-1": "7"}, "乙类"))["total"] == 7

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import check
 from scoring_helpers import Both, unit
 
 JSON = st.recursive(
@@ -49,9 +48,7 @@ EVERY_METHOD = """
 
 @pytest.fixture(scope="module")
 def every_method(tmp_path_factory):
-    r = check(EVERY_METHOD)
-    assert r.ok, [d.message for d in r.errors]
-    return Both(r.scheme, tmp_path_factory.mktemp("fuzz"))
+    return Both.of_text(EVERY_METHOD, tmp_path_factory.mktemp("fuzz"))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,

@@ -143,9 +143,7 @@ SMALL = """
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    r = check(SMALL)
-    assert r.ok, [d.message for d in r.errors]
-    return Both(r.scheme, tmp_path_factory.mktemp("small"))
+    return Both.of_text(SMALL, tmp_path_factory.mktemp("small"))
 
 
 def test_ratio_capped_and_per_occurrence_deduction(small):
@@ -215,9 +213,7 @@ CONDITIONS = """
 
 @pytest.fixture(scope="module")
 def conditions(tmp_path_factory):
-    r = check(CONDITIONS)
-    assert r.ok, [d.message for d in r.errors]
-    return Both(r.scheme, tmp_path_factory.mktemp("cond"))
+    return Both.of_text(CONDITIONS, tmp_path_factory.mktemp("cond"))
 
 
 def test_applies_gate_optional_and_computed_value(conditions):
@@ -267,9 +263,7 @@ CROSS = """
 
 
 def test_cross_unit_functions_aggregate_the_units_scored_together(tmp_path):
-    r = check(CROSS)
-    assert r.ok, [d.message for d in r.errors]
-    both = Both(r.scheme, tmp_path)
+    both = Both.of_text(CROSS, tmp_path)
     units = [unit("甲", {"1-1": "8"}, "窗口单位"), unit("乙", {"1-1": "10"}, "窗口单位"),
              unit("丙", {"1-1": "6"}, "机关单位")]
     scores = {s["unit"]: s for s in both.rank(units)}
@@ -285,7 +279,7 @@ def test_cross_unit_functions_aggregate_the_units_scored_together(tmp_path):
 
 
 def test_per_level_quota_and_amounts(tmp_path):
-    r = check("""
+    both = Both.of_text("""
     方案 "信息报送" {
       类别 宣传 上限 10 {
         1-1 "信息报送" 权重 4 评分 信息 可超分值
@@ -294,9 +288,7 @@ def test_per_level_quota_and_amounts(tmp_path):
       评分法 信息 = 配额 { 省级 2, 市级 4 } 篇 不足 每篇 扣 0.5 此后 每篇 { 省级 加 1.5, 市级 加 0.25 } 最多 加 2
       评分法 报道 = 每篇 { 国家级 加 1, 省级 加 0.5 }
     }
-    """)
-    assert r.ok, [d.message for d in r.errors]
-    both = Both(r.scheme, tmp_path)
+    """, tmp_path)
     # 1-1: 省级 3 (1 over the quota: +1.5), 市级 3 (1 short: −0.5) → 4 + 1.5 − 0.5 = 5 (可超分值: kept)
     # 1-2: adds only, from 0: 国家级 1 × 1 + 省级 3 × 0.5 = 2.5 → clamped to its weight 2.   Total 5 + 2 = 7
     s = both.score(unit(values={"1-1": {"省级": "3", "市级": "3"}, "1-2": {"国家级": "1", "省级": "3"}}))
@@ -312,7 +304,7 @@ def test_per_level_quota_and_amounts(tmp_path):
 
 
 def test_best_unit_and_mean_standard_come_from_the_units_scored_together(tmp_path):
-    r = check("""
+    both = Both.of_text("""
     方案 "比最优" {
       类别 经济 满分 10 {
         1-1 "地区生产总值增速" 权重 6 评分 比最优法
@@ -322,9 +314,7 @@ def test_best_unit_and_mean_standard_come_from_the_units_scored_together(tmp_pat
       评分法 不低于均值 = 偏离 标准 均值(投入, 全部单位) 方向 不低于 每 1 扣 0.5
       输入 投入 满分 100
     }
-    """)
-    assert r.ok, [d.message for d in r.errors]
-    both = Both(r.scheme, tmp_path)
+    """, tmp_path)
     units = [unit("甲", {"1-1": "8", "1-2": "60", "投入": "60"}), unit("乙", {"1-1": "6", "1-2": "66", "投入": "66"}),
              unit("丙", {"1-1": "4", "1-2": "72", "投入": "72"})]
     scores = {s["unit"]: s for s in both.rank(units)}
@@ -335,7 +325,7 @@ def test_best_unit_and_mean_standard_come_from_the_units_scored_together(tmp_pat
 
 
 def test_veto_conditions_combine_and_compare(tmp_path):
-    r = check("""
+    both = Both.of_text("""
     方案 "否决条件" {
       类别 业务 满分 10 { 1-1 "甲" 权重 10 }
       得分 总分 = 业务
@@ -343,9 +333,7 @@ def test_veto_conditions_combine_and_compare(tmp_path):
       否决 双重 若 有 通报批评 且 有 整改不力 则 等次 最高 良好
       否决 满意度 若 满意率 < 60% 则 不评 优秀
     }
-    """)
-    assert r.ok, [d.message for d in r.errors]
-    both = Both(r.scheme, tmp_path)
+    """, tmp_path)
     units = [unit("甲", {"1-1": "10", "通报批评": True}),  # one finding of two: no veto → 优秀
              unit("乙", {"1-1": "10", "通报批评": True, "整改不力": True}),  # both → at most 良好
              unit("丙", {"1-1": "10", "满意率": "55%"})]  # 55% < 60% → not 优秀 → 良好
