@@ -89,7 +89,7 @@ def score(scheme, results, fmt, items):
         click.echo(f"{p.place}: [{p.code}] {p.message}", err=True)
     if problems:
         sys.exit(1)
-    scores = score_units(checked.scheme, units)
+    scores = score_units(checked.program, units)
     if fmt == "json":
         click.echo(json.dumps(report_json(checked.scheme.title, scores), ensure_ascii=False, indent=2))
     else:
@@ -107,14 +107,14 @@ def compile_(scheme, output):
     """把方案编译为只依赖标准库的 Python 评分模块 / compile SCHEME to a standalone Python module."""
     from pathlib import Path
 
-    from kaoping.compiler.emit import compile_scheme
+    from kaoping.compiler.emit import compile_program
 
     checked = check_path(scheme)
     if not checked.ok:
         _print_diagnostics(checked, "short", show_notes=False)
         click.echo(f"{scheme}: 方案有错误，不能编译 / the scheme has errors", err=True)
         sys.exit(1)
-    source = compile_scheme(checked.scheme, Path(scheme).name)
+    source = compile_program(checked.program, Path(scheme).name)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     Path(output).write_text(source, encoding="utf-8")
     click.echo(f"{output}: {len(source.splitlines())} 行 / lines")
@@ -143,7 +143,7 @@ def verify(scheme, examples):
     if not checked.ok:
         _print_diagnostics(checked, "short", show_notes=False)
         sys.exit(1)
-    sys.exit(0 if _print_findings(run_verify(checked.scheme, examples)) else 1)
+    sys.exit(0 if _print_findings(run_verify(checked.scheme, checked.program, examples)) else 1)
 
 
 @main.command(name="test")
@@ -156,7 +156,7 @@ def test_(scheme):
     if not checked.ok:
         _print_diagnostics(checked, "short", show_notes=False)
         sys.exit(1)
-    findings = run_cases(checked.scheme)
+    findings = run_cases(checked.scheme, checked.program)
     if not findings:
         click.echo("方案中没有用例 / no cases")
     sys.exit(0 if _print_findings(findings) else 1)

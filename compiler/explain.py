@@ -41,6 +41,8 @@ def unit_json(score: dict) -> dict:
     return {
         "unit": score["unit"], "class": score["class"], "total": _jsonable(score["total"]),
         "rank": score.get("rank"), "grade": score.get("grade"),
+        "vetoes": [{"name": name, "fired": fired if isinstance(fired, bool) else None,
+                    "reason": None if isinstance(fired, bool) else fired} for name, fired in score.get("vetoes", ())],
         "problems": score["problems"],
         "formulas": {k: _jsonable(v) for k, v in score["formulas"].items()},
         "breakdown": [node_json(n) for n in score["tree"]],
@@ -90,6 +92,11 @@ def explain_text(score: dict, items: bool = True) -> str:
     out.append(f"  总分 {R.show(total)}" + (f"（{score['total_name']}）" if score.get("total_name") else "")
                + (f"，第 {score['rank']} 名" if score.get("rank") else "")
                + (f"，等次 {score['grade']}" if score.get("grade") else ""))
+    for name, fired in score.get("vetoes", ()):
+        if fired is True:
+            out.append(f"  否决 {name}：成立")
+        elif fired is not False:
+            out.append(f"  否决 {name}：无法判断（{fired}）")
     for note in score.get("grade_notes", []):
         out.append(f"  {note}")
     for name, value in score["formulas"].items():

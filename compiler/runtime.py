@@ -1,17 +1,29 @@
-"""Scoring primitives, standard library only.
+"""The scoring runtime: executes the scoring IR (kaoping.dsl.ir), standard library only.
 
-Written once: the reference interpreter calls these functions, and the emitter copies this
-module's source into every generated module (which must import nothing outside the standard
-library). Plans are plain tuples/dicts of Fractions and strings made by compiler/plans.py.
+Written once: the reference interpreter runs it on the IR's attrs records, and the emitter copies
+this module's source into every generated module, which runs it on the same records printed as
+`P(tag=…, field=…)` (the runtime reads both the same way: by attribute, dispatching on `tag`).
 Every number is a Fraction: exact, with no rounding unless a node declares it.
 """
 
 import gc
-from decimal import Decimal
+from bisect import bisect_right
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 ZERO = Fraction(0)
 ONE = Fraction(1)
+MAX_DIGITS = 60  # a results number longer than this is refused before it is converted
+
+
+class P:
+    """An IR record in a generated module: P(tag="leaf", key="1-1", …)."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+    def __repr__(self):
+        return "P(" + ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items()) + ")"
 
 
 def batch(fn, items):
@@ -36,27 +48,58 @@ class Problem(Exception):
         self.message = message
 
 
-def num(value):
-    """A results value → Fraction. Accepts numbers, "1.5", "85%", "3/4"; refuses bools and text."""
+# ---------------------------------------------------------------- reading values
+def _decimal(text):
+    try:
+        d = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    sign, digits, exponent = d.as_tuple()
+    if not isinstance(exponent, int):
+        return None
+    if len(digits) > MAX_DIGITS or abs(exponent) > MAX_DIGITS:
+        raise Problem("V0103", f"数值过长（有效数字、指数都不能超过 {MAX_DIGITS} 位）")
+    return d
+
+
+def num(value, percent=False):
+    """A results value → Fraction: numbers, "1.5", "3/4"; "85%" only where a ratio is read
+    (`percent`); never bools, floats, None or other text."""
     if isinstance(value, bool) or value is None:
-        raise Problem("V0103", "应为数值")
+        raise Problem("V0103", "应为数值" + ("，却是空值（null）" if value is None else f"，却是 {value!r}"))
     if isinstance(value, Fraction):
         return value
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, int):
+        if value.bit_length() > 200:
+            raise Problem("V0103", f"数值过长（有效数字不能超过 {MAX_DIGITS} 位）")
         return Fraction(value)
+    if isinstance(value, Decimal):
+        d = _decimal(value)
+        if d is None:
+            raise Problem("V0103", f"应为数值，却是 {value}")
+        return Fraction(d)
     if isinstance(value, float):
         raise Problem("V0103", "数值不能是浮点数，请写成文字形式的小数，如 \"1.5\"")
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= 2 * MAX_DIGITS + 8:
         text = value.strip().replace("％", "%")
-        try:
+        if "_" not in text and text.isascii():
             if text.endswith("%"):
-                return Fraction(Decimal(text[:-1])) / 100
-            if "/" in text:
-                return Fraction(text)
-            return Fraction(Decimal(text))
-        except (ArithmeticError, ValueError):
-            pass
-    raise Problem("V0103", "应为数值，却是 " + repr(value))
+                d = _decimal(text[:-1])
+                if d is not None:
+                    if not percent:
+                        raise Problem("V0112", f"这里应填分数或数量，不是百分比 {value!r}")
+                    return Fraction(d) / 100
+            elif "/" in text:
+                a, _, b = text.partition("/")
+                da, db = _decimal(a), _decimal(b)
+                if da is not None and db is not None and da == da.to_integral_value() \
+                        and db == db.to_integral_value() and db != 0:
+                    return Fraction(int(da), int(db))
+            else:
+                d = _decimal(text)
+                if d is not None:
+                    return Fraction(d)
+    raise Problem("V0103", "应为数值，却是 " + repr(value)[:80])
 
 
 def count(value):
@@ -64,6 +107,24 @@ def count(value):
     if n.denominator != 1 or n < 0:
         raise Problem("V0104", "应为非负整数，却是 " + show(n))
     return int(n)
+
+
+YES = frozenset(("是", "有", "true", "yes", "y", "1", "√", "✓", "☑", "对"))
+NO = frozenset(("否", "无", "没有", "false", "no", "n", "0", "×", "✗", "☐", "不是", "错"))
+
+
+def truth(value):
+    """A yes/no fact: True/False, 是/否, 有/无, true/false, yes/no, Y/N, 1/0, √/×; anything else is a
+    problem (never "any non-empty text is yes")."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, Decimal, Fraction)) and value in (0, 1):
+        return value == 1
+    if isinstance(value, str) and value.strip().lower() in YES:
+        return True
+    if isinstance(value, str) and value.strip().lower() in NO:
+        return False
+    raise Problem("V0110", "应为 是/否（是、否、有、无、true、false、1、0、√、×），却是 " + repr(value)[:80])
 
 
 def show(value):
@@ -125,43 +186,48 @@ def _amount_text(kind, amount):
     return {"share": f"{show(amount * 100)}%", "full": "满分", "zero": "不得分"}.get(kind, f"{show(amount)} 分")
 
 
-# ---------------------------------------------------------------- methods
-def m_tiers(plan, weight, value):
+def _steps_of(quantity, size, whole):
+    steps = quantity / size
+    return Fraction(steps.numerator // steps.denominator) if whole else steps
+
+
+# ---------------------------------------------------------------- methods: (points, rule text)
+def m_tiers(m, weight, value, env):
     promote = 0
     if isinstance(value, dict):
+        unknown = [k for k in value if k not in ("档次", "tier", "晋档", "promote")]
+        if unknown:
+            raise Problem("V0109", f"档次结果只填 档次、晋档，却有 {unknown[0]!r}")
         tier = value.get("档次", value.get("tier"))
         promote = count(value.get("晋档", value.get("promote", 0)))
     else:
         tier = value
-    names = [r[0] for r in plan["rows"]]
+    names = [r[0] for r in m.rows]
     if tier not in names:
         raise Problem("V0105", f"未定义的档次 {tier!r}（可用：{'、'.join(names)}）")
-    if promote > plan["promote"]:
-        raise Problem("V0106", f"晋档 {promote} 档，超过本评分法允许的 {plan['promote']} 档")
+    if promote > m.promote:
+        raise Problem("V0106", f"晋档 {promote} 档，超过本评分法允许的 {m.promote} 档")
     index = names.index(tier)
-    final = max(index - promote, 0)
-    name, kind, amount = plan["rows"][final]
+    name, kind, amount = m.rows[max(index - promote, 0)]
     text = f"定档 {tier}" + (f"，晋档 {promote} 档为 {name}" if promote else "") + f"，按 {_amount_text(kind, amount)}"
     if promote and index - promote < 0:
         text += "（已是最高档）"
     return _amount(kind, amount, weight), text
 
 
-def m_ratio(plan, weight, value):
-    r = num(value)
+def m_ratio(m, weight, value, env):
+    r = num(value, percent=True)
     if r < 0 or r > 10:
         raise Problem("V0107", f"完成率 {show(r * 100)}% 超出可能的范围；比例请写成 \"85%\" 或 0.85")
-    cap = plan["cap"]
-    used = min(r, cap)
-    text = f"完成率 {show(r * 100)}%" + (f"，按上限 {show(cap * 100)}% 计" if used != r else "") + "，按比例得分"
+    used = min(r, m.cap)
+    text = f"完成率 {show(r * 100)}%" + (f"，按上限 {show(m.cap * 100)}% 计" if used != r else "") + "，按比例得分"
     return weight * used, text
 
 
-def m_efficacy(plan, weight, value):
-    v = num(value)
-    low, target = plan["floor"], plan["target"]
-    share = min(max((v - low) / (target - low), ZERO), ONE)
-    return weight * share, f"实际值 {show(v)}，功效法（下限 {show(low)}，目标 {show(target)}）得 {show(share * 100)}%"
+def m_efficacy(m, weight, value, env):
+    v = num(value, percent=True)
+    share = min(max((v - m.floor) / (m.target - m.floor), ZERO), ONE)
+    return weight * share, f"实际值 {show(v)}，功效法（下限 {show(m.floor)}，目标 {show(m.target)}）得 {show(share * 100)}%"
 
 
 def _in_interval(v, row):
@@ -169,65 +235,56 @@ def _in_interval(v, row):
     return (v > low or (low_closed and v == low)) and (v < high or (high_closed and v == high))
 
 
-def m_ranges(plan, weight, value):
-    v = num(value)
-    for row in plan["rows"]:
+def m_ranges(m, weight, value, env):
+    v = num(value, percent=True)
+    for row in m.rows:
         if _in_interval(v, row):
             lo = "[" if row[2] else "("
             hi = "]" if row[3] else ")"
             return (_amount(row[4], row[5], weight),
                     f"实际值 {show(v)} 落在 {lo}{show(row[0])}, {show(row[1])}{hi}，按 {_amount_text(row[4], row[5])}")
-    if plan["rest"] is not None:
-        kind, amount = plan["rest"]
+    if m.rest is not None:
+        kind, amount = m.rest
         return _amount(kind, amount, weight), f"实际值 {show(v)} 属于“其余”，按 {_amount_text(kind, amount)}"
     raise Problem("V0108", f"实际值 {show(v)} 不在任何区间内")
 
 
-def _by_rank(plan, weight, rank):
-    rows = plan["rows"]
+def _by_rank(m, weight, rank):
+    rows = {r[0]: (r[1], r[2]) for r in m.rows}
     if rank in rows:
         kind, amount = rows[rank]
         return _amount(kind, amount, weight), f"第 {rank} 名，按 {_amount_text(kind, amount)}"
-    after = plan["after"]
-    if after is not None and rows and rank > max(rows):
+    if m.after is not None and rows and rank > max(rows):
         last = max(rows)
-        kind, amount = rows[last]
-        base = _amount(kind, amount, weight)
-        size, effect, step = after
-        delta = step * ((rank - last) // int(size))
+        base = _amount(*rows[last], weight)
+        size, effect, step = m.after
+        delta = step * _steps_of(Fraction(rank - last), size, True)
         points = base - delta if effect == "deduct" else base + delta
-        if plan["floor"] is not None:
-            points = max(points, plan["floor"])
         return points, f"第 {rank} 名：第 {last} 名 {show(base)} 分，此后每名{'扣' if effect == 'deduct' else '加'} {show(step)}"
-    if plan["rest"] is not None:
-        kind, amount = plan["rest"]
+    if m.rest is not None:
+        kind, amount = m.rest
         return _amount(kind, amount, weight), f"第 {rank} 名，属于“其余”，按 {_amount_text(kind, amount)}"
     return ZERO, f"第 {rank} 名，未列入排名表，不得分"
 
 
-def m_rank(plan, weight, value):
+def m_rank(m, weight, value, env):
     rank = count(value)
     if rank < 1:
         raise Problem("V0104", "名次应从 1 开始")
-    return _by_rank(plan, weight, rank)
+    if not m.reverse:
+        return _by_rank(m, weight, rank)
+    points, text = _by_rank(m, weight, rank)
+    return points, "倒数" + text
 
 
-def m_reverse_rank(plan, weight, value):
-    rank = count(value)
-    if rank < 1:
-        raise Problem("V0104", "倒数名次应从 1 开始")
-    deduction, text = _by_rank(plan, weight, rank)
-    return weight - deduction, f"倒数{text}，扣 {show(deduction)} 分"
-
-
-def m_steps(plan, weight, value):
+def m_steps(m, weight, value, env):
     n = count(value)
     if n == 0:
         return weight, "0 次，不扣分"
     chosen = None
-    for times, or_more, kind, amount in plan["rows"]:
-        if n == times or (or_more and n >= times):
-            chosen = (times, or_more, kind, amount)
+    for row in m.rows:
+        if n == row[0] or (row[1] and n >= row[0]):
+            chosen = row
     if chosen is None:
         raise Problem("V0108", f"{n} 次不在阶梯表内")
     times, or_more, kind, amount = chosen
@@ -239,128 +296,127 @@ def m_steps(plan, weight, value):
     return _amount(kind, amount, weight), f"{n} 次，按“{label}”{_amount_text(kind, amount)}"
 
 
-def _steps_of(quantity, size, whole):
-    steps = quantity / size
-    return Fraction(steps.numerator // steps.denominator) if whole else steps
-
-
-def m_count(plan, weight, value):
-    """每次 扣/加, 配额 … 不足 … 此后 …: per-occurrence rules over a count."""
-    n = num(value)
-    quota = plan["quota"]
-    if quota is not None:
+def m_count(m, weight, value, env):
+    """每次 扣/加, 配额 … 不足 … 此后 …: per-occurrence rules over one count."""
+    n = count(value)
+    if m.quota is not None:
+        quota = m.quota
         if n < quota:
-            short = plan["short"]
-            if short is None:
-                return weight * n / quota, f"完成 {show(n)}，未达配额 {show(quota)}，按比例得分"
-            size, effect, amount = short
-            lost = amount * _steps_of(quota - n, size, plan["whole"])
-            return weight - lost, f"完成 {show(n)}，比配额 {show(quota)} 少 {show(quota - n)}，扣 {show(lost)} 分"
-        after = plan["after"]
-        if after is None or n == quota:
-            return weight, f"完成 {show(n)}，达到配额 {show(quota)}"
-        size, effect, amount = after
-        extra = amount * _steps_of(n - quota, size, plan["whole"])
-        if plan["at_most"] is not None:
-            extra = min(extra, plan["at_most"])
+            if m.short is None:
+                return weight * n / quota, f"完成 {n}，未达配额 {show(quota)}，按比例得分"
+            size, effect, amount = m.short
+            lost = amount * _steps_of(quota - n, size, m.whole)
+            return weight - lost, f"完成 {n}，比配额 {show(quota)} 少 {show(quota - n)}，扣 {show(lost)} 分"
+        if m.after is None or n == quota:
+            return weight, f"完成 {n}，达到配额 {show(quota)}"
+        size, effect, amount = m.after
+        extra = amount * _steps_of(n - quota, size, m.whole)
         sign = 1 if effect == "add" else -1
-        return weight + sign * extra, f"完成 {show(n)}，超出配额 {show(n - quota)}，{'加' if sign > 0 else '扣'} {show(extra)} 分"
-    size, effect, amount = plan["step"]
-    delta = amount * _steps_of(n, size, plan["whole"])
-    if plan["at_most"] is not None:
-        delta = min(delta, plan["at_most"])
+        return weight + sign * extra, f"完成 {n}，超出配额 {show(n - quota)}，{'加' if sign > 0 else '扣'} {show(extra)} 分"
+    size, effect, amount = m.step
+    delta = amount * _steps_of(Fraction(n), size, m.whole)
+    if m.from_zero:
+        return delta, f"{n} 次，每次{'加' if effect == 'add' else '计'} {show(amount)}，共 {show(delta)} 分"
     if effect == "deduct":
-        return weight - delta, f"{show(n)} 次，每次扣 {show(amount)}，共扣 {show(delta)} 分"
-    return delta, f"{show(n)} 次，每次加 {show(amount)}，共得 {show(delta)} 分"
+        return weight - delta, f"{n} 次，每次扣 {show(amount)}，共扣 {show(delta)} 分"
+    return weight + delta, f"{n} 次，每次加 {show(amount)}，共加 {show(delta)} 分"
 
 
-def m_levels(plan, weight, value):
+def m_levels(m, weight, value, env):
     """Counts per level (省级 2 篇, 市级 4 篇) against per-level quotas and per-level amounts."""
     if not isinstance(value, dict):
-        raise Problem("V0109", "应按级别填报篇数/次数，如 {" + "、".join(f'"{x}": 2' for x in plan["levels"]) + "}")
-    unknown = [k for k in value if k not in plan["levels"]]
+        raise Problem("V0109", "应按级别填报篇数/次数，如 {" + "、".join(f'"{x}": 2' for x in m.levels) + "}")
+    unknown = [k for k in value if k not in m.levels]
     if unknown:
-        raise Problem("V0105", f"未定义的级别 {unknown[0]!r}（可用：{'、'.join(plan['levels'])}）")
-    counts = {level: count(value.get(level, 0)) for level in plan["levels"]}
-    quota = plan["quota"]
+        raise Problem("V0105", f"未定义的级别 {unknown[0]!r}（可用：{'、'.join(m.levels)}）")
+    missing = [level for level in m.levels if level not in value]
+    if missing:
+        raise Problem("V0101", f"缺少级别 {missing[0]} 的篇数/次数（没有请填 0）")
+    counts = {level: count(value[level]) for level in m.levels}
+    quota = dict(m.quota) if m.quota is not None else None
 
-    def step_of(name, level):
-        table = plan[name]
-        return None if table is None else table.get(level, table.get("*"))
+    def step_of(table, level):
+        if table is None:
+            return None
+        steps = dict(table)
+        return steps.get(level, steps.get("*"))
 
-    adds_only = quota is None and all(s[1] == "add" for s in (plan["step"] or {}).values())
-    points, added, parts = (ZERO if adds_only else weight), ZERO, []
+    adds_only = quota is None and all(s[1] == "add" for _l, s in m.step or ())
+    added, lost_all, parts = ZERO, ZERO, []
     for level, n in counts.items():
         if quota is not None:
             q = quota.get(level, ZERO)
             if n < q:
-                short = step_of("short", level)
+                short = step_of(m.short, level)
                 lost = (weight * (q - n) / sum(quota.values()) if short is None
-                        else short[2] * _steps_of(q - n, short[0], plan["whole"]))
-                points -= lost
+                        else short[2] * _steps_of(q - n, short[0], m.whole))
+                lost_all += lost
                 parts.append(f"{level} {n}，比配额 {show(q)} 少 {show(q - n)}，扣 {show(lost)}")
                 continue
             n, done = n - q, f"{level} 达到配额 {show(q)}"
-            after = step_of("after", level)
+            after = step_of(m.after, level)
         else:
-            done, after = f"{level} {n}", step_of("step", level)
+            done, after = f"{level} {n}", step_of(m.step, level)
         if after is None or n == 0:
             parts.append(done)
             continue
-        delta = after[2] * _steps_of(Fraction(n), after[0], plan["whole"])
+        delta = after[2] * _steps_of(Fraction(n), after[0], m.whole)
         if after[1] == "add":
             added += delta
         else:
-            points -= delta
+            lost_all += delta
         parts.append(f"{done}，{'另' if quota is not None else ''}{'加' if after[1] == 'add' else '扣'} {show(delta)}")
-    if plan["at_most"] is not None and added > plan["at_most"]:
-        parts.append(f"加分最多 {show(plan['at_most'])}")
-        added = plan["at_most"]
-    return points + added, "；".join(parts)
+    if m.at_most_add is not None and added > m.at_most_add:
+        parts.append(f"加分最多 {show(m.at_most_add)}")
+        added = m.at_most_add
+    if m.at_most_deduct is not None and lost_all > m.at_most_deduct:
+        parts.append(f"扣分最多 {show(m.at_most_deduct)}")
+        lost_all = m.at_most_deduct
+    return (ZERO if adds_only else weight) + added - lost_all, "；".join(parts)
 
 
-def m_vs_best(plan, weight, value):
-    v = num(value)
-    best = plan["resolved"]
-    full = plan["full"] if plan["full"] is not None else weight
+def m_vs_best(m, weight, value, env):
+    v = num(value, percent=True)
+    best = eval_expr(m.best, env)
+    full = m.full if m.full is not None else weight
     if best <= 0:
         return ZERO, f"实际值 {show(v)}，最优值 {show(best)} 不大于 0，不得分"
     return full * v / best, f"实际值 {show(v)}，为最优值 {show(best)} 的 {show(v / best * 100)}%"
 
 
-def m_deviation(plan, weight, value):
-    v = num(value)
-    standard = plan["standard"] if plan["standard"] is not None else plan["resolved"]
-    gap = standard - v if plan["direction"] == "not_below" else v - standard
+def m_deviation(m, weight, value, env):
+    v = num(value, percent=True)
+    standard = eval_expr(m.standard, env)
+    gap = standard - v if m.below else v - standard
     if gap <= 0:
         return weight, f"实际值 {show(v)}，达到标准 {show(standard)}"
-    size, effect, amount = plan["step"]
-    lost = amount * _steps_of(gap, size, plan["whole"])
-    word = "低于" if plan["direction"] == "not_below" else "高于"
+    size, effect, amount = m.step
+    lost = amount * _steps_of(gap, size, m.whole)
+    word = "低于" if m.below else "高于"
     return weight - lost, f"实际值 {show(v)}，{word}标准 {show(standard)}，扣 {show(lost)} 分"
 
 
-def m_highest(plan, weight, value):
+def m_highest(m, weight, value, env):
     if isinstance(value, dict):
         have = {k: count(v) for k, v in value.items()}
     elif isinstance(value, (list, tuple)):
         have = {}
         for k in value:
             if not isinstance(k, str):
-                raise Problem("V0109", f"级别应为文字，如 \"省级\"，却是 {k!r}")
+                raise Problem("V0109", f"级别应为文字，如 \"省级\"，却是 {k!r}"[:120])
             have[k] = have.get(k, 0) + 1
-    elif value is None or value == "":
+    elif value == "":
         have = {}
     elif isinstance(value, str):
         have = {value: 1}
     else:
-        raise Problem("V0109", f"级别应为文字或文字的列表，却是 {value!r}")
-    known = {r[0] for r in plan["rows"]}
+        raise Problem("V0109", f"级别应为文字或文字的列表，却是 {value!r}"[:120])
+    known = {r[0] for r in m.rows}
     unknown = [k for k in have if k not in known]
     if unknown:
         raise Problem("V0105", f"未定义的级别 {unknown[0]!r}（可用：{'、'.join(sorted(known))}）")
     best, best_text = ZERO, "无可计分的级别"
-    for name, need, kind, amount in plan["rows"]:
+    for name, need, kind, amount in m.rows:
         if have.get(name, 0) >= need:
             pts = _amount(kind, amount, weight)
             if pts > best:
@@ -368,412 +424,175 @@ def m_highest(plan, weight, value):
     return best, best_text
 
 
-def m_panel(plan, weight, value):
+def m_panel(m, weight, value, env):
     if not isinstance(value, (list, tuple)) or not value:
         raise Problem("V0109", "评委打分应为分数列表，如 [\"90\", \"88\"]")
     marks = [num(v) for v in value]
-    scale = plan["full"] if plan["full"] is not None else weight
-    for m in marks:
-        if m < 0 or m > scale:
-            raise Problem("V0107", f"评委打分 {show(m)} 超出 [0, {show(scale)}]")
+    scale = m.full if m.full is not None else weight
+    for mark in marks:
+        if mark < 0 or mark > scale:
+            raise Problem("V0107", f"评委打分 {show(mark)} 超出 [0, {show(scale)}]")
     used = sorted(marks)
     dropped = ""
-    if plan["drop_extremes"] and len(used) >= 3:
+    if m.drop_extremes and len(used) >= 3:
         used = used[1:-1]
         dropped = "去掉一个最高分、一个最低分后"
     mean = sum(used, ZERO) / len(used)
-    if plan["keep"] is not None:
-        mean = round_to(mean, plan["keep"], "half_up")
-    points = mean * weight / plan["full"] if plan["full"] is not None else mean
+    if m.keep is not None:
+        mean = round_to(mean, m.keep, "half_up")
+    points = mean * weight / m.full if m.full is not None else mean
     return points, f"{len(marks)} 位评委，{dropped}平均 {show(mean)}" + (
-        f"（满分 {show(plan['full'])}，折合权重）" if plan["full"] is not None else "")
+        f"（满分 {show(m.full)}，折合权重）" if m.full is not None else "")
 
 
-def m_direct(plan, weight, value):
+def m_direct(m, weight, value, env):
     v = num(value)
     return v, f"直接赋分 {show(v)} 分"
 
 
-def m_yes_no(plan, weight, value):
-    if value in (True, "是", "yes"):
+def m_yes_no(m, weight, value, env):
+    if truth(value):
         return weight, "是，得满分"
-    if value in (False, "否", "no"):
-        return ZERO, "否，不得分"
-    raise Problem("V0110", f"应为 是/否（true/false），却是 {value!r}")
+    return ZERO, "否，不得分"
 
 
-def m_sum(plan, weight, value):
+def m_parts(m, weight, value, env):
     if not isinstance(value, dict):
-        raise Problem("V0109", "合计法的结果应按项目给出次数，如 {\"逾期\": 2}")
-    names = {r[0]: r for r in plan["rows"]}
-    points, parts = weight, []
-    for key, raw in value.items():
-        if key not in names:
-            raise Problem("V0105", f"未定义的项目 {key!r}（可用：{'、'.join(names)}）")
-        n = count(raw)
-        _name, kind, amount = names[key]
+        raise Problem("V0109", "合计法的结果应按项目给出次数，如 {" + "、".join(f'"{r[0]}": 0' for r in m.rows) + "}")
+    names = {r[0]: r for r in m.rows}
+    unknown = [k for k in value if k not in names]
+    if unknown:
+        raise Problem("V0105", f"未定义的项目 {unknown[0]!r}（可用：{'、'.join(names)}）")
+    missing = [k for k in names if k not in value]
+    if missing:
+        raise Problem("V0101", f"缺少项目 {missing[0]} 的次数（没有请填 0）")
+    added, lost, parts = ZERO, ZERO, []
+    for key, kind, amount in m.rows:
+        n = count(value[key])
         delta = amount * n
-        points = points - delta if kind == "deduct" else points + delta
-        parts.append(f"{key} {n} 次{'扣' if kind == 'deduct' else '加'} {show(delta)}")
-    return points, "；".join(parts) or "无扣分"
+        if kind == "deduct":
+            lost += delta
+        else:
+            added += delta
+        if n:
+            parts.append(f"{key} {n} 次{'扣' if kind == 'deduct' else '加'} {show(delta)}")
+    if m.at_most_add is not None and added > m.at_most_add:
+        parts.append(f"加分最多 {show(m.at_most_add)}")
+        added = m.at_most_add
+    if m.at_most_deduct is not None and lost > m.at_most_deduct:
+        parts.append(f"扣分最多 {show(m.at_most_deduct)}")
+        lost = m.at_most_deduct
+    return weight + added - lost, "；".join(parts) or "无扣分"
 
 
 METHODS = {
     "tiers": m_tiers, "ratio": m_ratio, "efficacy": m_efficacy, "ranges": m_ranges, "rank": m_rank,
-    "reverse_rank": m_reverse_rank, "steps": m_steps, "count": m_count, "levels": m_levels,
-    "deviation": m_deviation, "vs_best": m_vs_best,
-    "highest": m_highest, "panel": m_panel, "direct": m_direct, "yes_no": m_yes_no, "sum": m_sum,
+    "steps": m_steps, "count": m_count, "levels": m_levels, "deviation": m_deviation, "vs_best": m_vs_best,
+    "highest": m_highest, "panel": m_panel, "direct": m_direct, "yes_no": m_yes_no, "sum": m_parts,
 }
 
 
+def apply_rule(rule, weight, value, env):
+    """(points before the node's clamp, rule text): the gate, the method, then the rule's caps."""
+    if rule.gate is not None:
+        why = unmet(rule.gate, env.values)
+        if why:
+            return ZERO, f"门槛未达（{why}），不得分"
+    points, text = METHODS[rule.method.tag](rule.method, weight, value, env)
+    base = ZERO if rule.base_zero else weight
+    if rule.at_most_add is not None and points > base + rule.at_most_add:
+        points = base + rule.at_most_add
+        text += f"；加分最多 {show(rule.at_most_add)}"
+    if rule.at_most_deduct is not None and points < base - rule.at_most_deduct:
+        points = base - rule.at_most_deduct
+        text += f"；扣分最多 {show(rule.at_most_deduct)}"
+    if rule.floor is not None and points < rule.floor:
+        points = rule.floor
+        text += f"；不低于 {show(rule.floor)}"
+    if rule.until_zero and points < 0:
+        points = ZERO
+        text += "；扣完为止"
+    return points, text
+
+
+# ---------------------------------------------------------------- conditions
+def _passes(op, value, bound):
+    if op == ">=":
+        return value >= bound
+    if op == ">":
+        return value > bound
+    if op == "<=":
+        return value <= bound
+    if op == "<":
+        return value < bound
+    if op == "=":
+        return value == bound
+    return value != bound
+
+
+def holds(cond, values):
+    """True / False when a condition is decided by the unit's results; a Problem when it cannot be
+    decided. 或 holds when any part holds even if another cannot be decided; 且 fails likewise."""
+    tag = cond.tag
+    if tag == "has":
+        return cond.name in values and truth(values[cond.name])
+    if tag == "cmp":
+        return _passes(cond.op, _operand(cond.left, values), _operand(cond.right, values))
+    if tag == "not":
+        return not holds(cond.item, values)
+    undecided = None
+    for item in cond.items:
+        try:
+            result = holds(item, values)
+        except Problem as p:
+            undecided = undecided or p
+            continue
+        if result == (tag == "any"):
+            return result
+    if undecided is not None:
+        raise undecided
+    return tag == "all"
+
+
 def unmet(cond, values):
-    """None when a 门槛/适用 condition (a plan from dsl/methods.condition_plan) holds for the unit's
-    results, else what is not met, in words. A compared value missing from the results is a problem."""
-    op = cond[0]
-    if op == "has":
-        return None if values.get(cond[1]) else f"缺少 {cond[1]}"
-    if op == "cmp":
-        a, b = (_operand_value(x, values) for x in cond[2:])
-        if _passes(cond[1], a, b):
-            return None
-        return f"{_operand_text(cond[2], a)} 不满足 {cond[1]} {_operand_text(cond[3], b)}"
-    if op == "and":
-        return next((why for why in (unmet(c, values) for c in cond[1]) if why), None)
-    if op == "or":
-        whys = [unmet(c, values) for c in cond[1]]
-        return None if not all(whys) else "，且".join(whys)
-    return "条件成立" if unmet(cond[1], values) is None else None  # "not"
+    """None when a condition holds, else what is not met, in words (a Problem when undecided)."""
+    if holds(cond, values):
+        return None
+    return _why(cond, values)
 
 
-def _operand_value(x, values):
-    if x[0] == "num":
-        return x[1]
-    if x[1] not in values:
-        raise Problem("V0101", f"缺少条件所需的“{x[1]}”")
-    return num(values[x[1]])
+def _why(cond, values):
+    tag = cond.tag
+    if tag == "has":
+        return f"缺少 {cond.name}" if cond.name not in values else f"{cond.name}：{values[cond.name]}"
+    if tag == "cmp":
+        a, b = _operand(cond.left, values), _operand(cond.right, values)
+        return f"{_operand_text(cond.left, a)} 不满足 {cond.op} {_operand_text(cond.right, b)}"
+    if tag == "not":
+        return "条件成立"
+    whys = []
+    for item in cond.items:
+        try:
+            if not holds(item, values):
+                whys.append(_why(item, values))
+        except Problem:
+            continue
+    return "，且".join(whys) if tag == "any" else whys[0]
+
+
+def _operand(x, values):
+    if x.tag == "const":
+        return x.value
+    if x.name not in values:
+        raise Problem("V0101", f"缺少条件所需的“{x.name}”")
+    return num(values[x.name], percent=True)
 
 
 def _operand_text(x, value):
-    return x[2] if x[0] == "num" else f"{x[1]} {show(value)}"
+    return x.text if x.tag == "const" else f"{x.name} {show(value)}"
 
 
-def condition_names(cond):
-    """The results names a condition reads (allowed as keys of a results file)."""
-    if cond[0] in ("has", "value"):
-        return {cond[1]}
-    if cond[0] == "cmp":
-        return set().union(*(condition_names(x) for x in cond[2:] if x[0] == "value"))
-    if cond[0] in ("and", "or"):
-        return set().union(*(condition_names(c) for c in cond[1]))
-    return condition_names(cond[1]) if cond[0] == "not" else set()
-
-
-def apply_method(plan, weight, value, evidence):
-    """(points before the leaf's clamp, rule text). A gate not met gives 0 points."""
-    if plan.get("gate"):
-        why = unmet(plan["gate"], evidence)
-        if why:
-            return ZERO, f"门槛未达（{why}），不得分"
-    return METHODS[plan["kind"]](plan, weight, value)
-
-
-# ---------------------------------------------------------------- ranking and grades
-def _passes(op, value, bound):
-    return {">=": value >= bound, ">": value > bound, "<=": value <= bound, "<": value < bound,
-            "=": value == bound}[op]
-
-
-def rank_units(entries, spec):
-    """entries: [{"unit", "class", "total", "evidence"}] with totals already rounded.
-
-    Adds "rank" (1 = best; ties share a rank and the next rank is skipped: 1, 1, 3), "group"
-    and "grade". Units with no total (invalid results) are not ranked.
-    """
-    groups = {}
-    for e in entries:
-        if e["total"] is None:
-            e["rank"] = e["grade"] = None
-            continue
-        key = e["class"] if spec["by_class"] else "全部单位"
-        e["group"] = key
-        groups.setdefault(key, []).append(e)
-    for members in groups.values():
-        members.sort(key=lambda e: e["total"], reverse=not spec["ascending"])
-        for i, e in enumerate(members):
-            tied = i > 0 and members[i - 1]["total"] == e["total"]
-            e["rank"] = members[i - 1]["rank"] if tied else i + 1
-        _grade(members, spec)
-    return entries
-
-
-def _grade(members, spec):
-    grades = spec["grades"]
-    if not grades:
-        for e in members:
-            e["grade"] = None
-        return
-    names = [g[0] for g in grades]
-    for e in members:
-        e["grade"] = next((g[0] for g in grades if g[1] is None or _passes(g[1], e["total"], g[2])), None)
-        e["grade_notes"] = []
-        for veto_name, cond, effect, grade in spec["vetoes"]:
-            try:
-                triggered = unmet(cond, e["evidence"]) is None
-            except Problem as p:
-                e["grade_notes"].append(f"{veto_name}：无法判断（{p.message}），未执行")
-                continue
-            if triggered and e["grade"] in names and grade in names:
-                worst_allowed = names.index(grade) + (1 if effect == "exclude" else 0)
-                if names.index(e["grade"]) < worst_allowed and worst_allowed < len(names):
-                    e["grade"] = names[worst_allowed]
-                    e["grade_notes"].append(f"{veto_name}：等次降为 {e['grade']}")
-    for grade, op, share, _by_class in spec["quotas"]:
-        if grade not in names:
-            continue
-        limit = (len(members) * share).numerator // (len(members) * share).denominator
-        if op == "<":
-            limit = max(limit - (1 if len(members) * share == limit else 0), 0)
-        holders = [e for e in sorted(members, key=lambda e: e["rank"]) if e["grade"] == grade]
-        nxt = names[names.index(grade) + 1] if names.index(grade) + 1 < len(names) else grade
-        for e in holders[limit:]:
-            e["grade"] = nxt
-            e["grade_notes"].append(f"{grade}比例不超过 {show(share * 100)}%（{len(members)} 个单位至多 {limit} 个），"
-                                    f"按名次降为 {nxt}")
-
-
-# ---------------------------------------------------------------- nodes of the breakdown
-# Shared by the interpreter and every generated module, so that a leaf, a category, an input
-# and a group are explained by the same words everywhere. Problems are {"code", "message", "key"}.
-MISSING = object()
-
-
-def line(key, kind, label, source, full=None):
-    return {"key": key, "kind": kind, "label": label, "input": None, "rule": "", "points": ZERO, "full": full,
-            "clipped": None, "clip": None, "source": source, "children": []}
-
-
-def condition_line(out, values, problems, extra, weight):
-    """适用 … 不适用 … and 门槛 on a node: the line when they decide its points, else None."""
-    try:
-        if extra.get("applies") is not None:
-            why = unmet(extra["applies"], values)
-            if why:
-                policy, amount = extra["na"]
-                out["points"] = weight if policy == "full" else (amount or ZERO)
-                out["rule"] = f"不适用（{why}），" + ("按满分计" if policy == "full" else f"计 {show(out['points'])} 分")
-                return out
-        if extra.get("gate"):
-            why = unmet(extra["gate"], values)
-            if why:
-                out["rule"] = f"门槛未达（{why}），不得分"
-                return out
-    except Problem as p:
-        problems.append({"code": p.code, "message": f"{out['key']}：{p.message}", "key": out["key"]})
-        out["rule"] = "条件无法判断"
-        return out
-    return None
-
-
-def field_value(tree, fields):
-    """取值 over 输入项: evaluate the plan's tuple tree with the reported fields."""
-    op = tree[0]
-    if op == "num":
-        return tree[1]
-    if op == "field":
-        if tree[1] not in fields:
-            raise Problem("V0101", f"缺少输入项 {tree[1]}")
-        return num(fields[tree[1]])
-    if op == "neg":
-        return -field_value(tree[1], fields)
-    return arith(op, field_value(tree[1], fields), field_value(tree[2], fields))
-
-
-def leaf_value(values, key, extra):
-    """A leaf's reported value as a number (computed by 取值 when it has 输入项); None when absent."""
-    raw = values.get(key)
-    if raw is None:
-        return None
-    if extra and "value" in extra:
-        return field_value(extra["value"], raw) if isinstance(raw, dict) else None
-    return num(raw)
-
-
-def leaf_line(values, problems, key, kind, label, source, plan, weight, low, high, check_direct, default, extra,
-              cross=None):
-    """One leaf: its conditions, its result, its method, the clamp to [low, high] (None: no bound).
-    `cross`: the aggregates of the units scored together, for 比最优 and a 标准 such as 均值(…)."""
-    out = line(key, kind, label, source, weight)
-    raw = values.get(key, MISSING)
-    if raw is not MISSING:
-        out["input"] = raw
-    elif default is not None:
-        raw = default
-        out["rule"] = f"未填，按声明的默认值 {show(default)} 计；"
-    if weight is None:
-        problems.append({"code": "V0111", "message": f"指标 {key} 未设分值，无法评分", "key": key})
-        return out
-    if extra and condition_line(out, values, problems, extra, weight) is not None:
-        return out
-    if raw is MISSING:
-        if extra and extra.get("optional"):
-            out["rule"] = "可缺，未填按 0 计"
-            return out
-        problems.append({"code": "V0101", "message": f"缺少指标 {key} 的结果", "key": key})
-        out["rule"] = "缺少结果"
-        return out
-    try:
-        if extra and "value" in extra:
-            if not isinstance(raw, dict):
-                raise Problem("V0109", "应按输入项填报，如 {" + "、".join(f'"{f}": …' for f in extra["fields"]) + "}")
-            value = field_value(extra["value"], raw)
-            out["rule"] += f"取值 {show(value)}；"
-            raw = value
-        if plan.get("cross"):
-            func, name, scope = plan["cross"]
-            plan = dict(plan, resolved=cross_value(cross, func, name or "#" + key, scope, None))
-        points, rule = apply_method(plan, weight, raw, values)
-    except Problem as p:
-        problems.append({"code": p.code, "message": f"指标 {key}：{p.message}", "key": key})
-        out["rule"] = "结果无效"
-        return out
-    if check_direct and plan["kind"] == "direct" and (points < 0 or points > weight):
-        problems.append({"code": "V0107", "message": f"指标 {key}：直接赋分 {show(points)} 超出 [0, {show(weight)}]",
-                         "key": key})
-    kept, clipped = clamp(points, low, high)
-    out["rule"] += rule
-    out["points"] = kept
-    if clipped:
-        out["clipped"] = clipped
-        out["clip"] = (f"高于分值 {show(high)}，剪去 {show(clipped)}" if clipped > 0
-                       else f"低于 {show(low)}，补足 {show(-clipped)}")
-    return out
-
-
-def sum_line(key, kind, label, source, children, summed, full, limit, limit_word, counts_as, precision, total=None):
-    """A category or level-1 indicator: the sum of its children, clipped to its declared 满分/分值 or
-    上限 (`limit`, named by `limit_word`), rescaled by 计分, rounded by 精度. `full` is its points.
-
-    `total` may be given when the caller already added the children (generated code adds
-    integers scaled by a common denominator, which is exact and much faster than Fractions)."""
-    if total is None:
-        total = sum((c["points"] for c, s in zip(children, summed) if s), ZERO)
-    out = line(key, kind, label, source, full)
-    out["rule"] = f"下级合计 {show(total)}"
-    out["points"] = total
-    out["children"] = children
-    if limit is not None and total > limit:
-        out["points"] = limit
-        out["clipped"] = total - limit
-        out["clip"] = f"超过{limit_word} {show(limit)}，剪去 {show(total - limit)}"
-    if counts_as is not None:
-        if full:
-            out["points"] = out["points"] * counts_as / full
-            out["rule"] += f"，按计分 {show(counts_as)} 折合（× {show(counts_as)} ÷ {show(full)}）"
-        out["full"] = counts_as
-    if precision is not None:
-        out["points"] = round_to(out["points"], precision[0], precision[1])
-        out["rule"] += f"，保留 {precision[0]} 位"
-    return out
-
-
-def open_line(values, problems, key, kind, label, source, declared):
-    """A category that lists no indicators: its score is reported directly, or it counts 0."""
-    out = line(key, kind, label, source, declared)
-    raw = values.get(key, MISSING)
-    if raw is MISSING:
-        if declared is not None:
-            problems.append({"code": "V0101", "message": f"缺少类别 {key} 的得分（方案未列出其指标）", "key": key})
-            out["rule"] = "缺少结果"
-        else:
-            out["rule"] = "未列出指标，计 0 分"
-        return out
-    out["input"] = raw
-    if _reported(out, problems, key, f"类别 {key}", raw, declared):
-        out["rule"] = "填报得分（方案未列出其指标）"
-    return out
-
-
-def _reported(out, problems, key, what, raw, full):
-    """A reported number within [0, full]: sets out["points"]; False when it is not a number."""
-    try:
-        v = num(raw)
-    except Problem as p:
-        problems.append({"code": p.code, "message": f"{what}：{p.message}", "key": key})
-        return False
-    if v < 0 or (full is not None and v > full):
-        problems.append({"code": "V0107", "message": f"{what} 的值 {show(v)} 超出 [0, {show(full)}]", "key": key})
-    out["points"] = v
-    return True
-
-
-def input_line(values, problems, name, label, source, full, optional, default):
-    out = line(name, "input", label, source, full)
-    raw = values.get(name, MISSING)
-    given = raw is not MISSING
-    if not given:
-        raw = default
-        if raw is None and not optional:
-            problems.append({"code": "V0101", "message": f"缺少输入 {name} 的结果", "key": name})
-    else:
-        out["input"] = raw
-    if raw is None:
-        out["rule"] = "可缺，未填按 0 计" if optional else "缺少结果"
-        return out
-    if _reported(out, problems, name, f"输入 {name}", raw, full):
-        out["rule"] = "填报值" if given else "未填，按声明的默认值计"
-    return out
-
-
-def group_line(values, problems, name, label, source, kind, cap, may_negative, entries, plans):
-    """A bonus/deduction group: a total, or entries scored by their methods; clipped to 上限."""
-    out = line(name, "group", label, source, cap)
-    raw = values.get(name, MISSING)
-    total = ZERO
-    if raw is MISSING:
-        out["rule"] = "未填，按 0 计"
-    elif isinstance(raw, dict):
-        out["input"] = raw
-        for key, v in raw.items():
-            entry = entries.get(key)
-            if entry is None:
-                problems.append({"code": "V0102", "message": f"{name} 没有名为“{key}”的项目", "key": name})
-                continue
-            e_label, e_source, e_cap, e_plan = entry
-            weight = e_cap if e_cap is not None else cap
-            e_line = line(key, "entry", e_label, e_source, weight)
-            e_line["input"] = v
-            try:
-                points, e_line["rule"] = apply_method(plans.get(e_plan, DIRECT), weight or ZERO, v, values)
-            except Problem as p:
-                problems.append({"code": p.code, "message": f"{name}.{key}：{p.message}", "key": name})
-                points = ZERO
-            if weight is not None and points > weight:
-                e_line["clipped"], e_line["clip"], points = points - weight, f"超过上限 {show(weight)}", weight
-            e_line["points"] = max(points, ZERO)
-            out["children"].append(e_line)
-            total += e_line["points"]
-        out["rule"] = f"各项合计 {show(total)}"
-    else:
-        out["input"] = raw
-        try:
-            total = num(raw)
-            if total < 0 and not may_negative:
-                problems.append({"code": "V0107", "message": f"{name} 应填正数（{'扣' if kind == 'deduct' else '加'}分方向由公式决定）",
-                                 "key": name})
-            out["rule"] = "填报合计"
-        except Problem as p:
-            problems.append({"code": p.code, "message": f"{name}：{p.message}", "key": name})
-    out["points"] = total
-    if cap is not None and total > cap:
-        out["points"] = cap
-        out["clipped"] = total - cap
-        out["clip"] = f"超过上限 {show(cap)}，剪去 {show(total - cap)}"
-    return out
-
-
-DIRECT = {"kind": "direct", "gate": None}
-
-
+# ---------------------------------------------------------------- expressions
 def div(a, b):
     if b == 0:
         raise Problem("V0202", "公式中出现除以 0")
@@ -791,36 +610,578 @@ def arith(op, a, b):
     return div(a, b)
 
 
-def cross_aggregates(rows, specs):
-    """rows: [(unit class, {name: value or None})] of the units scored together;
-    specs: (function, name, scope) with scope a class or None (all units). Missing values are skipped."""
-    out = {}
-    for func, name, scope in specs:
-        vals = [v[name] for cls, v in rows if (scope is None or cls == scope) and v.get(name) is not None]
-        if func == "名次":
-            out[(func, name, scope)] = sorted(vals, reverse=True)
+class Env:
+    """What an expression of one unit can read: its results, its fields, its computed values."""
+
+    def __init__(self, prog, unit_class, values, cross, pts, inputs, groups, formulas, fields=None):
+        self.prog, self.unit_class, self.values, self.cross = prog, unit_class, values, cross
+        self.pts, self.inputs, self.groups, self.formulas = pts, inputs, groups, formulas
+        self.fields = fields
+        self.done = {}
+
+    def with_fields(self, fields):
+        env = Env(self.prog, self.unit_class, self.values, self.cross, self.pts, self.inputs, self.groups,
+                  self.formulas, fields)
+        return env
+
+    def formula(self, name):
+        if name not in self.done:
+            f = self.formulas.get(name)
+            if f is None:
+                raise Problem("V0201", f"公式用到的“{name}”没有值")
+            if f.expr.tag == "external":
+                if name not in self.values:
+                    raise Problem("V0101", f"缺少外部得分 {name}（{f.expr.text}）")
+                value = num(self.values[name])
+            else:
+                value = eval_expr(f.expr, self)
+            if f.precision is not None:
+                value = round_to(value, *f.precision)
+            self.done[name] = value
+        return self.done[name]
+
+    def ref(self, name, of):
+        rescale = self.prog.rescale
+        if of == "formula":
+            return self.formula(name)
+        if of == "input":
+            line = self.inputs[name]
+            return rescaled(line["points"], line["full"], rescale)
+        if of == "group":
+            return self.groups[name]["points"]
+        if name in self.pts:
+            return rescaled(*self.pts[name], rescale)
+        if self.unit_class not in dict(self.prog.block_classes).get(name, (self.unit_class,)):
+            return ZERO  # a unit block's section does not apply to a class whose units declare none
+        raise Problem("V0201", f"公式用到的“{name}”没有得分")
+
+    def own(self, name):
+        """A value cross-unit functions aggregate: a formula, input, group or node; "#id": a leaf's own value."""
+        if name.startswith("#"):
+            leaf = dict(self.prog.own_values)[name]
+            return leaf_value(leaf, self)
+        if name in self.formulas:
+            return self.formula(name)
+        if name in self.inputs:
+            return self.ref(name, "input")
+        if name in self.groups:
+            return self.ref(name, "group")
+        return self.ref(name, "node")
+
+
+def eval_expr(e, env):
+    tag = e.tag
+    if tag == "const":
+        return e.value
+    if tag == "field":
+        if e.name not in env.fields:
+            raise Problem("V0101", f"缺少输入项 {e.name}")
+        return num(env.fields[e.name], percent=True)
+    if tag == "value":
+        if e.name not in env.values:
+            raise Problem("V0101", f"缺少“{e.name}”的值")
+        return num(env.values[e.name], percent=True)
+    if tag == "ref":
+        return env.ref(e.name, e.of)
+    if tag == "bin":
+        return arith(e.op, eval_expr(e.left, env), eval_expr(e.right, env))
+    if tag == "neg":
+        return -eval_expr(e.operand, env)
+    if tag == "pick":
+        args = [eval_expr(a, env) for a in e.args]
+        return max(args) if e.largest else min(args)
+    if tag == "cross":
+        return cross_value(env.cross, e.func, e.name, e.scope,
+                           eval_expr(e.own, env) if e.own is not None else None)
+    raise Problem("V0201", "外部得分只能单独作为公式")
+
+
+def rescaled(points, full, rescale):
+    return points * 100 / full if rescale and full else points
+
+
+# ---------------------------------------------------------------- cross-unit values
+def cross_aggregates(rows, specs, out=None):
+    """rows: [(unit class, {name: value or None})] of the units scored together; specs: the cross
+    specs of one stage. A unit without a value is left out, never counted as 0."""
+    out = dict(out or {})
+    for spec in specs:
+        vals = [v[spec.name] for cls, v in rows
+                if (spec.scope is None or cls == spec.scope) and v.get(spec.name) is not None]
+        key = (spec.func, spec.name, spec.scope)
+        if spec.func == "名次":
+            out[key] = sorted(vals)
         elif not vals:
-            out[(func, name, scope)] = None
-        elif func == "均值":
-            out[(func, name, scope)] = sum(vals, ZERO) / len(vals)
+            out[key] = None
+        elif spec.func == "均值":
+            out[key] = sum(vals, ZERO) / len(vals)
         else:
-            out[(func, name, scope)] = max(vals) if func == "最大" else min(vals)
+            out[key] = max(vals) if spec.func == "最大" else min(vals)
     return out
 
 
 def cross_value(cross, func, name, scope, own):
     """均值/最大/最小 of a name over the units scored together; 名次: 1 + how many are larger."""
-    if cross is None:
+    key = (func, name, scope)
+    if cross is None or key not in cross:
         raise Problem("V0204", f"{func}(…) 是跨单位函数，须与其他单位一同评分（kaoping score、score_all、rank）")
-    agg = cross.get((func, name, scope))
-    where = scope or "全部单位"
+    agg = cross[key]
     if func == "名次":
-        return Fraction(1 + sum(1 for v in agg if v > own))
+        return Fraction(1 + len(agg) - bisect_right(agg, own))
     if agg is None:
-        raise Problem("V0205", f"{where}中没有单位有“{name}”的值，无法求{func}")
+        raise Problem("V0205", f"{scope or '全部单位'}中没有单位有“{name.lstrip('#')}”的值，无法求{func}")
     return agg
 
 
-def rescaled(pair, rescale):
-    points, full = pair
-    return points * 100 / full if rescale and full else points
+# ---------------------------------------------------------------- nodes of the breakdown
+MISSING = object()
+
+
+def line(key, kind, label, source, full=None):
+    return {"key": key, "kind": kind, "label": label, "input": None, "rule": "", "points": ZERO, "full": full,
+            "clipped": None, "clip": None, "source": source, "children": []}
+
+
+def _problem(pr, code, message, key):
+    pr.append({"code": code, "message": message, "key": key})
+
+
+def decided(node, out, env, pr, weight):
+    """适用 … 不适用 …, 门槛: the line when they decide the node's points, else None."""
+    c = node.conditions
+    try:
+        if c.applies is not None and not holds(c.applies, env.values):
+            policy, amount = c.na
+            out["points"] = (weight or ZERO) if policy == "full" else (amount or ZERO)
+            out["rule"] = f"不适用（{_why(c.applies, env.values)}），" + (
+                "按满分计" if policy == "full" else f"计 {show(out['points'])} 分")
+            return out
+        if c.gate is not None:
+            why = unmet(c.gate, env.values)
+            if why:
+                out["rule"] = f"门槛未达（{why}），不得分"
+                return out
+    except Problem as p:
+        _problem(pr, p.code, f"{node.key}：{p.message}", node.key)
+        out["rule"] = "条件无法判断"
+        return out
+    return None
+
+
+def leaf_value(leaf, env):
+    """The value a leaf's method reads: its result, or 取值 over its fields or the unit's values;
+    None when it has none."""
+    raw = env.values.get(leaf.key, MISSING) if leaf.reported else None
+    if raw is MISSING:
+        if leaf.default is None:
+            return None
+        raw = leaf.default
+    if leaf.value is None:
+        return num(raw, percent=True)
+    if leaf.fields is not None and not isinstance(raw, dict):
+        raise Problem("V0109", "应按输入项填报，如 {" + "、".join(f'"{f}": …' for f in leaf.fields) + "}")
+    return eval_expr(leaf.value, env.with_fields(raw if leaf.fields is not None else {}))
+
+
+def leaf_line(leaf, env, pr):
+    """One leaf: its conditions, its result, its method, the clamp to [low, high], its precision."""
+    key, weight = leaf.key, leaf.weight
+    out = line(key, leaf.kind, leaf.label, leaf.source, weight)
+    if weight is None:
+        _problem(pr, "V0111", f"指标 {key} 未设分值，无法评分", key)
+        return out
+    if leaf.conditions is not None and decided(leaf, out, env, pr, weight) is not None:
+        return out
+    raw = env.values.get(key, MISSING) if leaf.reported else None
+    if raw is not MISSING and leaf.reported:
+        out["input"] = raw
+    elif raw is MISSING and leaf.default is not None:
+        raw = leaf.default
+        out["rule"] = f"未填，按声明的默认值 {show(leaf.default)} 计；"
+    elif raw is MISSING:
+        if leaf.optional:
+            out["rule"] = "可缺，未填按 0 计"
+            return out
+        _problem(pr, "V0101", f"缺少指标 {key} 的结果", key)
+        out["rule"] = "缺少结果"
+        return out
+    try:
+        if leaf.value is not None:
+            if leaf.fields is not None:
+                if not isinstance(raw, dict):
+                    raise Problem("V0109", "应按输入项填报，如 {" + "、".join(f'"{f}": …' for f in leaf.fields) + "}")
+                unknown = [k for k in raw if k not in leaf.fields]
+                if unknown:
+                    raise Problem("V0105", f"未声明的输入项 {unknown[0]!r}（可用：{'、'.join(leaf.fields)}）")
+            value = eval_expr(leaf.value, env.with_fields(raw if leaf.fields is not None else {}))
+            out["rule"] += f"取值 {show(value)}；"
+            raw = value
+        points, rule = apply_rule(leaf.rule, weight, raw, env)
+    except Problem as p:
+        _problem(pr, p.code, f"指标 {key}：{p.message}", key)
+        out["rule"] = "结果无效"
+        return out
+    if leaf.check_direct and leaf.rule.method.tag == "direct" and (points < 0 or points > weight):
+        _problem(pr, "V0107", f"指标 {key}：直接赋分 {show(points)} 超出 [0, {show(weight)}]", key)
+    kept, clipped = clamp(points, leaf.low, leaf.high)
+    out["rule"] += rule
+    out["points"] = kept
+    if clipped:
+        out["clipped"] = clipped
+        out["clip"] = (f"高于 {show(leaf.high)}，剪去 {show(clipped)}" if clipped > 0
+                       else f"低于 {show(leaf.low)}，补足 {show(-clipped)}")
+    if leaf.precision is not None:
+        out["points"] = round_to(out["points"], *leaf.precision)
+        out["rule"] += f"，保留 {leaf.precision[0]} 位"
+    return out
+
+
+def sum_line(node, env, pr):
+    """A category or an indicator with children: the sum of its children, within [low, limit],
+    rescaled by 计分, rounded by 精度."""
+    out = line(node.key, node.kind, node.label, node.source, node.full)
+    if node.conditions is not None and decided(node, out, env, pr, node.full) is not None:
+        return out
+    children = [node_line(c, env, pr) for c in node.children]
+    total = sum((c["points"] for c, s in zip(children, node.summed) if s), ZERO)
+    out["rule"] = f"下级合计 {show(total)}"
+    out["points"] = total
+    out["children"] = children
+    if node.limit is not None and total > node.limit:
+        out["points"] = node.limit
+        out["clipped"] = total - node.limit
+        out["clip"] = f"超过{node.limit_word} {show(node.limit)}，剪去 {show(total - node.limit)}"
+    elif node.low is not None and total < node.low:
+        out["points"] = node.low
+        out["clipped"] = total - node.low
+        out["clip"] = f"低于 {show(node.low)}，补足 {show(node.low - total)}"
+    if node.counts_as is not None:
+        if node.full:
+            out["points"] = out["points"] * node.counts_as / node.full
+            out["rule"] += f"，按计分 {show(node.counts_as)} 折合（× {show(node.counts_as)} ÷ {show(node.full)}）"
+        out["full"] = node.counts_as
+    if node.precision is not None:
+        out["points"] = round_to(out["points"], *node.precision)
+        out["rule"] += f"，保留 {node.precision[0]} 位"
+    return out
+
+
+def open_line(node, env, pr):
+    """A category that lists no indicators: its score is reported directly, or it counts 0."""
+    key = node.key
+    out = line(key, node.kind, node.label, node.source, node.full)
+    if node.conditions is not None and decided(node, out, env, pr, node.full) is not None:
+        return out
+    raw = env.values.get(key, MISSING)
+    if raw is MISSING and node.fallback is not None:
+        return sum_line(node.fallback, env, pr)
+    if raw is MISSING:
+        if node.full is not None:
+            _problem(pr, "V0101", f"缺少类别 {key} 的得分（方案未列出其指标）", key)
+            out["rule"] = "缺少结果"
+        else:
+            out["rule"] = "未列出指标，计 0 分"
+        return out
+    out["input"] = raw
+    if _reported(out, pr, key, f"类别 {key}", raw, node.full):
+        out["rule"] = "填报得分（方案未列出其指标）"
+    return out
+
+
+def node_line(node, env, pr):
+    tag = node.tag
+    if tag == "leaf":
+        out = leaf_line(node, env, pr)
+    elif tag == "sum":
+        out = sum_line(node, env, pr)
+    else:
+        out = open_line(node, env, pr)
+    env.pts[node.key] = (out["points"], out["full"])
+    return out
+
+
+def _reported(out, pr, key, what, raw, full, percent=False):
+    """A reported number within [0, full]: sets out["points"]; False when it is not a number. A
+    percentage is read only where no 满分 makes the value a number of points (`percent`)."""
+    try:
+        v = num(raw, percent)
+    except Problem as p:
+        _problem(pr, p.code, f"{what}：{p.message}", key)
+        return False
+    if v < 0 or (full is not None and v > full):
+        _problem(pr, "V0107", f"{what} 的值 {show(v)} 超出 [0, {show(full)}]", key)
+    out["points"] = v
+    return True
+
+
+def input_line(i, values, pr, needed):
+    out = line(i.name, "input", i.label, i.source, i.full)
+    raw = values.get(i.name, MISSING)
+    given = raw is not MISSING
+    if not given:
+        raw = i.default
+        if raw is None and needed and not i.optional:
+            _problem(pr, "V0101", f"缺少输入 {i.name} 的结果", i.name)
+    else:
+        out["input"] = raw
+    if raw is None:
+        out["rule"] = "可缺，未填按 0 计" if i.optional else ("缺少结果" if needed else "未填（本单位的公式不用）")
+        return out
+    if _reported(out, pr, i.name, f"输入 {i.name}", raw, i.full, percent=i.full is None):
+        out["rule"] = "填报值" if given else "未填，按声明的默认值计"
+    return out
+
+
+def group_line(g, env, pr):
+    """A bonus/deduction group: a total, or entries scored by their rules; clipped to 上限. Amounts
+    are positive; the formula gives the direction (− 察访核验扣分)."""
+    out = line(g.name, "group", g.label, g.source, g.cap)
+    raw = env.values.get(g.name, MISSING)
+    total = ZERO
+    if raw is MISSING:
+        out["rule"] = "未填，按 0 计"
+    elif isinstance(raw, dict):
+        out["input"] = raw
+        entries = {e.name: e for e in g.entries}
+        for key, v in raw.items():
+            entry = entries.get(key)
+            if entry is None:
+                _problem(pr, "V0102", f"{g.name} 没有名为“{key}”的项目" + (
+                    f"（可用：{'、'.join(entries)}）" if entries else "（该组只填合计）"), g.name)
+                continue
+            weight = entry.cap if entry.cap is not None else g.cap
+            e_line = line(key, "entry", entry.label, entry.source, weight)
+            e_line["input"] = v
+            try:
+                points, e_line["rule"] = apply_rule(entry.rule, weight or ZERO, v, env)
+            except Problem as p:
+                _problem(pr, p.code, f"{g.name}.{key}：{p.message}", g.name)
+                points = ZERO
+            if points < 0:
+                _problem(pr, "V0107", f"{g.name}.{key}：金额 {show(points)} 为负", g.name)
+                points = ZERO
+            if weight is not None and points > weight:
+                e_line["clipped"], e_line["clip"], points = points - weight, f"超过上限 {show(weight)}", weight
+            e_line["points"] = points
+            out["children"].append(e_line)
+            total += points
+        out["rule"] = f"各项合计 {show(total)}"
+    else:
+        out["input"] = raw
+        try:
+            total = num(raw)
+            if total < 0 and not g.may_negative:
+                _problem(pr, "V0107", f"{g.name} 应填正数（{'扣' if g.deduct else '加'}分方向由公式决定）", g.name)
+            out["rule"] = "填报合计"
+        except Problem as p:
+            _problem(pr, p.code, f"{g.name}：{p.message}", g.name)
+    out["points"] = total
+    if g.cap is not None and total > g.cap:
+        out["points"] = g.cap
+        out["clipped"] = total - g.cap
+        out["clip"] = f"超过上限 {show(g.cap)}，剪去 {show(total - g.cap)}"
+    return out
+
+
+# ---------------------------------------------------------------- one unit
+def _view(prog, unit_class):
+    for v in prog.views:
+        if v.unit_class == unit_class:
+            return v
+    return prog.views[0]
+
+
+def prepare(prog, unit, cross):
+    """Everything of one unit before its formulas: (env, problems, tree lines)."""
+    values = unit.get("values") or {}
+    cls = unit.get("class")
+    pr = []
+    if prog.classes and cls not in prog.classes:
+        _problem(pr, "V0105", f"单位类别“{cls}”未在方案中定义（可用：{'、'.join(prog.classes)}）", None)
+    view = _view(prog, cls)
+    inputs = {i.name: input_line(i, values, pr, i.name in view.needed) for i in prog.inputs}
+    env = Env(prog, cls, values, cross, {}, inputs, {}, {f.name: f for f in view.every})
+    env.groups = {g.name: group_line(g, env, pr) for g in prog.groups}
+    roots = tuple(prog.tree) + dict(prog.unit_trees).get(unit.get("name"), ())
+    tree = [node_line(n, env, pr) for n in roots]
+    return env, pr, tree, view
+
+
+def score_unit(prog, unit, cross=None):
+    """One unit's total and breakdown: {"unit", "class", "total", "total_name", "formulas", "tree",
+    "inputs", "groups", "problems"}; total None when the results have a problem."""
+    env, pr, tree, view = prepare(prog, unit, cross)
+    total = None
+    for f in view.formulas:
+        try:
+            env.formula(f.name)
+        except Problem as p:
+            _problem(pr, p.code, f"得分 {f.name}：{p.message}", None)
+            break
+    else:
+        if view.total is not None:
+            total = env.done[view.total]
+    if view.total is None:
+        summed = prog.root_summed + (True,) * (len(tree) - len(prog.root_summed))
+        total = sum((t["points"] for t, s in zip(tree, summed) if s), ZERO)
+    if total is not None and prog.precision is not None:
+        total = round_to(total, *prog.precision)
+    for name in unit.get("clashes", ()):
+        _problem(pr, "V0206", f"全体输入 {name} 在一同评分的单位之间不一致（应是同一个值）", name)
+    known = prog.known | dict(prog.unit_known).get(unit.get("name"), frozenset())
+    for key in env.values:
+        if key not in known:
+            _problem(pr, "V0102", f"方案中没有“{key}”（未知的编号或名称）", key)
+    places = unit.get("places") or {}
+    where = unit.get("place") or unit.get("name")
+    for p in pr:
+        p["place"] = places.get(p["key"], where) if p["key"] else where
+    inputs = list(env.inputs.values())
+    return {"unit": unit.get("name"), "class": env.unit_class, "total": None if pr else total,
+            "total_name": view.total, "formulas": env.done, "tree": tree, "inputs": inputs,
+            "groups": list(env.groups.values()), "problems": pr}
+
+
+def stage_values(prog, unit, cross, specs):
+    """The values one stage of cross-unit functions aggregates, for one unit: None for every one
+    when the unit's results have a problem (other than needing a later stage), or when the value
+    cannot be computed: such a unit is left out of the aggregates, never counted as 0."""
+    env, pr, _tree, _view = prepare(prog, unit, cross)
+    out = {}
+    broken = any(p["code"] != "V0204" for p in pr)
+    for spec in specs:
+        if broken:
+            out[spec.name] = None
+            continue
+        try:
+            out[spec.name] = env.own(spec.name)
+        except Problem:
+            out[spec.name] = None
+    return env.unit_class, out
+
+
+def cross_stages(prog, units):
+    """The aggregates of every stage, in order; None when the scheme has none."""
+    if not prog.stages:
+        return None
+    cross = {}
+    for specs in prog.stages:
+        rows = batch(lambda u: stage_values(prog, u, cross, specs), units)
+        cross = cross_aggregates(rows, specs, cross)
+    return cross
+
+
+def share(prog, units):
+    """Units scored together with every 全体 input filled in from the units that give it (all that
+    give one must give the same value: otherwise the input stays unfilled and each unit that gives
+    it is marked, V0206)."""
+    shared = [i.name for i in prog.inputs if i.shared]
+    if not shared:
+        return units
+    common, clash = {}, set()
+    for name in shared:
+        given = {}
+        for u in units:
+            raw = (u.get("values") or {}).get(name, MISSING)
+            if raw is not MISSING:
+                try:
+                    given.setdefault(num(raw), raw)
+                except Problem:
+                    pass  # reported where it is, by the unit's own score
+        if len(given) == 1:
+            common[name] = next(iter(given.values()))
+        elif len(given) > 1:
+            clash.add(name)
+    out = []
+    for u in units:
+        values = dict(u.get("values") or {})
+        for name in shared:
+            if name in common:
+                values.setdefault(name, common[name])
+        marks = tuple(n for n in shared if n in clash and n in values)
+        out.append(dict(u, values=values, clashes=marks))
+    return out
+
+
+def score_many(prog, units):
+    """score_unit of units scored together (the cross-unit stages first), ranked and graded."""
+    units = share(prog, units)
+    cross = cross_stages(prog, units)
+    return rank_scores(prog, units, batch(lambda u: score_unit(prog, u, cross), units))
+
+
+# ---------------------------------------------------------------- ranking and grades
+def rank_units(entries, spec):
+    """entries: [{"unit", "class", "total", "evidence"}] with totals already rounded.
+
+    Adds "rank" (1 = best; ties share a rank and the next rank is skipped: 1, 1, 3), "group",
+    "grade", "vetoes" (which fired, or could not be decided). Units with no total are not ranked."""
+    groups = {}
+    for e in entries:
+        e["vetoes"] = _vetoes(spec, e["evidence"])
+        if e["total"] is None:
+            e["rank"] = e["grade"] = None
+            e["grade_notes"] = []
+            continue
+        key = e["class"] if spec.by_class else "全部单位"
+        e["group"] = key
+        groups.setdefault(key, []).append(e)
+    for members in groups.values():
+        members.sort(key=lambda e: e["total"], reverse=not spec.ascending)
+        for i, e in enumerate(members):
+            tied = i > 0 and members[i - 1]["total"] == e["total"]
+            e["rank"] = members[i - 1]["rank"] if tied else i + 1
+        _grade(members, spec)
+    return entries
+
+
+def _vetoes(spec, evidence):
+    """[(veto name, True | False | the reason it could not be decided)]."""
+    out = []
+    for veto in spec.vetoes:
+        try:
+            out.append((veto.name, holds(veto.cond, evidence)))
+        except Problem as p:
+            out.append((veto.name, p.message))
+    return out
+
+
+def _grade(members, spec):
+    grades = spec.grades
+    names = [g[0] for g in grades]
+    for e in members:
+        e["grade"] = next((g[0] for g in grades if g[1] is None or _passes(g[1], e["total"], g[2])), None)
+        e["grade_notes"] = []
+        for veto, (name, fired) in zip(spec.vetoes, e["vetoes"]):
+            if isinstance(fired, str):
+                e["grade_notes"].append(f"{name}：无法判断（{fired}），未执行")
+                continue
+            if fired and e["grade"] in names and veto.grade in names:
+                worst_allowed = names.index(veto.grade) + (1 if veto.exclude else 0)
+                if names.index(e["grade"]) < worst_allowed and worst_allowed < len(names):
+                    e["grade"] = names[worst_allowed]
+                    e["grade_notes"].append(f"{name}：等次降为 {e['grade']}")
+    for grade, op, share, _by_class in spec.quotas:
+        if grade not in names:
+            continue
+        limit = (len(members) * share).numerator // (len(members) * share).denominator
+        if op == "<":
+            limit = max(limit - (1 if len(members) * share == limit else 0), 0)
+        holders = [e for e in sorted(members, key=lambda e: e["rank"]) if e["grade"] == grade]
+        nxt = names[names.index(grade) + 1] if names.index(grade) + 1 < len(names) else grade
+        for e in holders[limit:]:
+            e["grade"] = nxt
+            e["grade_notes"].append(f"{grade}比例不超过 {show(share * 100)}%（{len(members)} 个单位至多 {limit} 个），"
+                                    f"按名次降为 {nxt}")
+
+
+def rank_scores(prog, units, scores):
+    """Rank and grade scored units (in place); returns the scores."""
+    entries = [{"unit": s["unit"], "class": s["class"], "total": s["total"], "evidence": u.get("values") or {}}
+               for s, u in zip(scores, units)]
+    rank_units(entries, prog.ranking)
+    for s, e in zip(scores, entries):
+        s["rank"], s["grade"], s["group"] = e.get("rank"), e.get("grade"), e.get("group")
+        s["grade_notes"] = e.get("grade_notes", [])
+        s["vetoes"] = e["vetoes"]
+    return scores

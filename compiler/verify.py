@@ -16,14 +16,16 @@ from hypothesis import HealthCheck, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
+from typing import assert_never
+
 from kaoping.dsl import ast as A
+from kaoping.dsl import ir
 from kaoping.dsl import model as M
+from kaoping.dsl.lower import Lowering, Refused
 
 from . import runtime as R
-from .formulas import formula_view
-from .interpret import Interpreter, attr_value, leaf_plan
+from .interpret import Interpreter
 from .results import UnitResults
-from .scoring import score_units
 
 
 @attrs.frozen
@@ -35,67 +37,82 @@ class Finding:
 
 
 # ---------------------------------------------------------------- random valid results
+def _bound(x) -> Decimal:
+    """A bound given as text or a Fraction, as a Decimal not above it (2 places for fractions)."""
+    return Decimal(x) if isinstance(x, str) else Decimal(R.show(R.round_to(Fraction(x), 2, "down")))
+
+
 def _decimals(low, high, places=2):
-    return st.decimals(min_value=Decimal(low), max_value=Decimal(high), places=places,
+    return st.decimals(min_value=_bound(low), max_value=_bound(high), places=places,
                        allow_nan=False, allow_infinity=False).map(str)
 
 
-def _value(plan: dict, weight):
-    kind = plan["kind"]
+def _value(method: ir.Method, weight):
+    """Valid results for one method (the shapes a results file gives)."""
     w = weight if weight is not None else 10
-    if kind == "tiers":
-        names = st.sampled_from([r[0] for r in plan["rows"]])
-        if not plan["promote"]:
+    if isinstance(method, ir.Tiers):
+        names = st.sampled_from([r[0] for r in method.rows])
+        if not method.promote:
             return names
-        promoted = st.builds(lambda t, k: {"档次": t, "晋档": str(k)}, names, st.integers(0, plan["promote"]))
+        promoted = st.builds(lambda t, k: {"档次": t, "晋档": str(k)}, names, st.integers(0, method.promote))
         return st.one_of(names, promoted)
-    if kind == "ratio":
+    if isinstance(method, (ir.Ratio, ir.Efficacy, ir.Deviation, ir.Ranges, ir.VsBest)):
         return _decimals("0", "1.2", 3)
-    if kind == "efficacy" or kind == "deviation" or kind == "ranges":
-        return _decimals("0", "1.2", 3)
-    if kind == "direct":
-        return _decimals("0", str(w))
-    if kind == "yes_no":
-        return st.booleans()
-    if kind in ("count", "steps"):
+    if isinstance(method, ir.Direct):
+        return _decimals("0", w)
+    if isinstance(method, ir.YesNo):
+        return st.sampled_from(["是", "否"])
+    if isinstance(method, (ir.Count, ir.Steps)):
         return st.integers(0, 12).map(str)
-    if kind in ("rank", "reverse_rank"):
+    if isinstance(method, ir.Rank):
         return st.integers(1, 12).map(str)
-    if kind == "panel":
-        scale = plan["full"] if plan["full"] is not None else w
-        return st.lists(_decimals("0", str(scale)), min_size=1, max_size=7)
-    if kind == "levels":
-        return st.fixed_dictionaries({level: st.integers(0, 8).map(str) for level in plan["levels"]})
-    if kind == "sum":
-        return st.fixed_dictionaries({row[0]: st.integers(0, 5).map(str) for row in plan["rows"]})
-    if kind == "highest":
-        return st.lists(st.sampled_from([r[0] for r in plan["rows"]]), max_size=3)
-    return _decimals("0", "1")
+    if isinstance(method, ir.Panel):
+        scale = method.full if method.full is not None else w
+        return st.lists(_decimals("0", scale), min_size=1, max_size=7)
+    if isinstance(method, ir.Levels):
+        return st.fixed_dictionaries({level: st.integers(0, 8).map(str) for level in method.levels})
+    if isinstance(method, ir.Parts):
+        return st.fixed_dictionaries({row[0]: st.integers(0, 5).map(str) for row in method.rows})
+    if isinstance(method, ir.Highest):
+        return st.lists(st.sampled_from([r[0] for r in method.rows]), max_size=3)
+    assert_never(method)
 
 
-def valid_results(scheme: M.Scheme, interp: Interpreter):
+def _leaf_value(leaf: ir.Leaf):
+    if leaf.fields is not None:
+        return st.fixed_dictionaries({f: _decimals("0", "10", 1) for f in leaf.fields})
+    return _value(leaf.rule.method, leaf.weight)
+
+
+def valid_results(program: ir.Program):
     """A strategy for one unit's complete, valid results."""
-    classes = list(scheme.classes) or [None]
-    units = sorted({b.unit for b in scheme.unit_blocks}) or ["单位"]
+    classes = list(program.classes) or [None]
+    blocks = dict(program.unit_trees)
+    units = sorted(blocks) or ["单位"]
+    facts = sorted(program.known - {n.key for n in ir.walk_nodes(program.tree)}
+                   - {i.name for i in program.inputs} - {g.name for g in program.groups}
+                   - {f.name for v in program.views for f in v.every})
 
     @st.composite
     def draw(d):
         name = d(st.sampled_from(units))
-        cls = scheme.unit_block_classes.get(name) or d(st.sampled_from(classes))
+        cls = d(st.sampled_from(classes))
         values = {}
-        for root in list(scheme.roots) + [b for b in scheme.unit_blocks if b.unit == name]:
-            for node in root.walk():
-                if node.kind == M.CATEGORY and not node.leaves() and not node.children and node.points is not None:
-                    values[node.key] = d(_decimals("0", str(node.points)))
-                elif node.is_leaf:
-                    values[node.key] = d(_value(leaf_plan(node, interp.plans, interp.named), node.points))
-        for n, inp in scheme.inputs.items():
-            values[n] = d(_decimals("0", str(inp.full if inp.full is not None else 100)))
-        for n, g in scheme.groups.items():
-            values[n] = d(_decimals("0", str((g.cap if g.cap is not None else 5) + 2)))  # above a cap: clipped
-        for n, f in formula_view(scheme, cls).items():
-            if isinstance(f.expr, A.External):
-                values[n] = d(_decimals("0", "100"))
+        for node in ir.walk_nodes(program.tree + blocks.get(name, ())):
+            if isinstance(node, ir.Open) and node.fallback is None and node.full is not None:
+                values[node.key] = d(_decimals("0", node.full))
+            elif isinstance(node, ir.Leaf) and node.reported:
+                values[node.key] = d(_leaf_value(node))
+        for i in program.inputs:
+            values[i.name] = d(_decimals("0", i.full if i.full is not None else 100))
+        for g in program.groups:
+            values[g.name] = d(_decimals("0", (g.cap if g.cap is not None else 5) + 2))  # above a cap: clipped
+        view = next((v for v in program.views if v.unit_class == cls), program.views[0])
+        for f in view.every:
+            if isinstance(f.expr, ir.External):
+                values[f.name] = d(_decimals("0", "100"))
+        for fact in facts:
+            values[fact] = d(st.sampled_from(["是", "否"]))
         return UnitResults(name, cls, values, {}, name)
 
     return draw()
@@ -125,15 +142,6 @@ def _value_of(name: str, score: dict, scheme: M.Scheme):
     raise _Unknown(name)
 
 
-def _points_of(score: dict) -> dict:
-    out, stack = {}, list(score["tree"])
-    while stack:
-        line = stack.pop()
-        out[line["key"]] = (line["points"], line["full"])
-        stack += line["children"]
-    return out
-
-
 def evaluate(cond, score: dict, scheme: M.Scheme, evidence: dict) -> bool:
     def ev(e):
         if isinstance(e, A.Num):
@@ -142,8 +150,8 @@ def evaluate(cond, score: dict, scheme: M.Scheme, evidence: dict) -> bool:
             return _value_of(e.name, score, scheme)
         if isinstance(e, A.AttrRef):
             try:
-                return attr_value(scheme, e, _points_of(score))
-            except R.Problem:
+                return Lowering(scheme).attr_value(e)
+            except Refused:
                 raise _Unknown(e.name) from None
         if isinstance(e, A.BinOp):
             left, right = ev(e.left), ev(e.right)
@@ -158,7 +166,10 @@ def evaluate(cond, score: dict, scheme: M.Scheme, evidence: dict) -> bool:
             return {"=": left == right, "!=": left != right, ">=": left >= right, "<=": left <= right,
                     ">": left > right, "<": left < right}[c.op]
         if isinstance(c, A.Has):
-            return bool(evidence.get(c.name))
+            try:
+                return c.name in evidence and R.truth(evidence[c.name])
+            except R.Problem:
+                raise _Unknown(c.name) from None
         if isinstance(c, A.BoolOp):
             results = [cv(i) for i in c.items]
             return all(results) if c.op == "and" else any(results)
@@ -170,28 +181,34 @@ def evaluate(cond, score: dict, scheme: M.Scheme, evidence: dict) -> bool:
 
 
 # ---------------------------------------------------------------- properties
-def _out_of_bounds(scheme: M.Scheme, score: dict) -> str | None:
-    nodes = {n.key: n for r in (*scheme.roots, *scheme.unit_blocks) for n in r.walk()}
+def _bounds(program: ir.Program) -> dict:
+    """What each node declares it stays within: a leaf its clamp, a sum [its floor, its limit]."""
+    out = {}
+    for node in ir.walk_nodes(program.tree + tuple(n for _u, ns in program.unit_trees for n in ns)):
+        if isinstance(node, ir.Leaf):
+            out[node.key] = (node.low, node.high)
+        elif isinstance(node, ir.Sum):
+            out[node.key] = (node.low, node.counts_as if node.counts_as is not None else node.limit)
+    return out
+
+
+def _out_of_bounds(bounds: dict, score: dict) -> str | None:
     stack = list(score["tree"])
     while stack:
         line = stack.pop()
         stack += line["children"]
-        node = nodes.get(line["key"])
-        free = node is not None and (node.value_range is not None or {"may_negative", "may_exceed"} & node.flags)
-        if free:
-            continue
-        if line["points"] < 0 or (line["full"] is not None and line["points"] > line["full"]):
-            return f"{line['key']} 得 {R.show(line['points'])} 分，超出 [0, {R.show(line['full'])}]"
+        low, high = bounds.get(line["key"], (None, None))
+        if (low is not None and line["points"] < low) or (high is not None and line["points"] > high):
+            return f"{line['key']} 得 {R.show(line['points'])} 分，超出 [{R.show(low)}, {R.show(high)}]"
     return None
 
 
-def _raise_one_tier(scheme: M.Scheme, interp: Interpreter, unit: UnitResults):
+def _raise_one_tier(program: ir.Program, unit: UnitResults):
     """For each tier leaf below the top: (key, results with it one tier higher)."""
-    for leaf in scheme.leaves():
-        plan = leaf_plan(leaf, interp.plans, interp.named)
-        if plan["kind"] != "tiers":
+    for leaf in ir.walk_nodes(program.tree):
+        if not isinstance(leaf, ir.Leaf) or not isinstance(leaf.rule.method, ir.Tiers):
             continue
-        names = [r[0] for r in plan["rows"]]
+        names = [r[0] for r in leaf.rule.method.rows]
         value = unit.values.get(leaf.key)
         if value in names and names.index(value) > 0:
             better = dict(unit.values)
@@ -199,9 +216,10 @@ def _raise_one_tier(scheme: M.Scheme, interp: Interpreter, unit: UnitResults):
             yield leaf.key, attrs.evolve(unit, values=better)
 
 
-def verify(scheme: M.Scheme, examples: int = 200) -> list[Finding]:
-    interp = Interpreter(scheme)
-    strategy = valid_results(scheme, interp)
+def verify(scheme: M.Scheme, program: ir.Program, examples: int = 200) -> list[Finding]:
+    interp = Interpreter(program)
+    strategy = valid_results(program)
+    bounds_of = _bounds(program)
     config = settings(max_examples=examples, deadline=None, database=None,
                       suppress_health_check=list(HealthCheck))
     findings = []
@@ -216,13 +234,13 @@ def verify(scheme: M.Scheme, examples: int = 200) -> list[Finding]:
 
     def bounds(u):
         s = interp.score(u)
-        return _out_of_bounds(scheme, s) if not s["problems"] else None
+        return _out_of_bounds(bounds_of, s) if not s["problems"] else None
 
     def monotone(u):
         s = interp.score(u)
         if s["problems"]:
             return None
-        for key, better in _raise_one_tier(scheme, interp, u):
+        for key, better in _raise_one_tier(program, u):
             t = interp.score(better)["total"]
             if t is not None and t < s["total"]:
                 return f"{key} 提高一档后总分由 {R.show(s['total'])} 降为 {R.show(t)}"
@@ -296,7 +314,7 @@ def _case_units(scheme: M.Scheme, case: A.Case) -> list[UnitResults] | str:
             for u in population.units]
 
 
-def run_cases(scheme: M.Scheme) -> list[Finding]:
+def run_cases(scheme: M.Scheme, program: ir.Program) -> list[Finding]:
     """Each 用例: score its unit (or its population together), then check every 期望."""
     findings = []
     for case in scheme.cases:
@@ -305,7 +323,7 @@ def run_cases(scheme: M.Scheme) -> list[Finding]:
         if isinstance(units, str):
             findings.append(Finding(title, False, units, None))
             continue
-        scores = {s["unit"]: s for s in score_units(scheme, units)}
+        scores = {s["unit"]: s for s in Interpreter(program).score_all(units)}
         bad = [u for u in units if scores[u.name]["problems"]]
         if bad:
             detail = "；".join(f"{u.name}：{p['message']}" for u in bad for p in scores[u.name]["problems"][:3])
@@ -319,8 +337,8 @@ def run_cases(scheme: M.Scheme) -> list[Finding]:
                 continue
             score = scores[name]
             if expect.veto is not None:
-                if not any(note.startswith(expect.veto + "：") for note in score.get("grade_notes", [])):
-                    failed.append(f"第 {expect.span.line} 行：{name} 没有因“{expect.veto}”改变等次")
+                if dict(score["vetoes"]).get(expect.veto) is not True:
+                    failed.append(f"第 {expect.span.line} 行：{name} 的否决“{expect.veto}”不成立")
                 continue
             try:
                 if not evaluate(expect.cond, score, scheme, next(u for u in units if u.name == name).values):

@@ -14,7 +14,7 @@ from . import ast as A
 from . import model as M
 from .deadlines import parse_deadline
 from .diagnostics import Diagnostic, Related, Severity, error, note, warning
-from .methods import BUILTIN, MethodError, method_diagnostics, plan_of
+from .lower import BUILTIN
 from .names import DOT_ATTRS, FUNCTIONS, ITEM_FIELDS
 from .source import Span
 from .syntax_errors import keyword_spellings
@@ -56,21 +56,8 @@ class Checker:
         self.check_formulas()
         self.check_rules()
         self.check_exceptions()
-        self.check_methods()
         self.list_assumptions()
         return self.out
-
-    def check_methods(self):
-        self.out += method_diagnostics(self.s.methods, lambda m: m.place.source)[1]
-        named = {n: m.method for n, m in self.s.methods.items()}
-        for root in (*self.s.roots, *self.s.unit_blocks):
-            for node in root.walk():
-                if node.inline_method is not None and node.is_leaf:
-                    try:
-                        plan_of(node.inline_method, named)
-                    except MethodError as err:
-                        self.out.append(error(err.code, f"{node.key} 的评分法：{err.message}", err.gloss,
-                                              err.span, node.place.source))
 
     # ------------------------------------------------------------------ ids
     def scopes(self) -> list[list[M.Node]]:
@@ -333,7 +320,7 @@ class Checker:
                 self.unknown(basis.text, basis.span, src, known)
         grade_names = {g.name.text for g in self.s.grades.grades} if self.s.grades else set()
         refs = [q.grade for q in self.s.grades.quotas] if self.s.grades else []
-        refs += [v.grade for v in self.s.vetoes]
+        refs += [v.grade for v, _src in self.s.vetoes]
         for name in refs:
             if name.text not in grade_names:
                 self.unknown(name.text, name.span, src, grade_names, what="等次")
@@ -344,8 +331,8 @@ class Checker:
             for expect in case.expects:
                 if expect.cond is not None:
                     self.check_expr(expect.cond, src, known)
-                elif expect.veto not in {v.name.text for v in self.s.vetoes}:
-                    self.unknown(expect.veto, expect.span, src, {v.name.text for v in self.s.vetoes}, what="否决")
+                elif expect.veto not in {v.name.text for v, _src in self.s.vetoes}:
+                    self.unknown(expect.veto, expect.span, src, {v.name.text for v, _src in self.s.vetoes}, what="否决")
         for unit, cls in self.s.unit_block_classes.items():
             if cls is not None and self.s.classes and cls not in self.s.classes:
                 block = next(b for b in self.s.unit_blocks if b.unit == unit)

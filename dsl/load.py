@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import decimal
 import gc
 import os
 from pathlib import Path
 
 import attrs
 
+from . import ir
 from . import model as M
 from .checks import Checker
 from .diagnostics import Diagnostic, Severity, error
+from .lower import lower
 from .parser import parse
 from .resolve import Resolver, check_depth
 from .source import DecodeProblem, Source, Span, decode
 
 MAX_TEMPLATE_CHAIN = 8
+# Sums of points are exact: literals have at most 60 digits (lower.MAX_DIGITS), so this precision
+# never rounds a sum of them (the default context's 28 digits did).
+_EXACT_DIGITS = 1000
 
 
 @attrs.frozen
@@ -23,6 +29,7 @@ class CheckResult:
     scheme: M.Scheme | None  # None when the file could not be parsed or resolved
     diagnostics: list[Diagnostic]
     sources: dict[str, Source]
+    program: ir.Program | None = None  # the scoring IR: a scheme that checks clean lowers completely
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -116,8 +123,12 @@ def _check_files(source: Source, base_dir: Path, sources: dict) -> CheckResult:
             return CheckResult(None, diags, sources)
         sources[name] = nxt
         current, current_dir = nxt, target.parent
-    resolver = Resolver()
-    scheme = resolver.resolve(files)
-    diags = resolver.diags + Checker(scheme).run()
+    with decimal.localcontext(prec=_EXACT_DIGITS):
+        resolver = Resolver()
+        scheme = resolver.resolve(files)
+        diags = resolver.diags + Checker(scheme).run()
+        program, lowering = lower(scheme)
+    diags += [d for d in lowering if d not in diags]
     diags.sort(key=Diagnostic.sort_key)
-    return CheckResult(scheme, diags, sources)
+    ok = not any(d.severity is Severity.ERROR for d in diags)
+    return CheckResult(scheme, diags, sources, program if ok else None)

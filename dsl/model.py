@@ -47,7 +47,7 @@ class Node:
     default: Decimal | None
     exceptions: tuple[tuple[str, str, Place], ...]  # (rule, reason, place)
     declared_counts: tuple[tuple[str, int, Place], ...]  # 声明: (level1/level2/items, n, place)
-    extra: dict  # scoring conditions as plain data: gate / applies / na / value / fields (see resolve._extra)
+    extra: dict  # the node's own scoring attributes as written: key → (value, Place) (lower.py reads them)
     children: tuple["Node", ...]
     place: Place
     points_place: Place | None  # where 满分/分值/权重 was written
@@ -179,9 +179,9 @@ class Scheme:
     cases: tuple[A.Case, ...]
     ranking: A.Ranking | None
     grades: A.Grades | None
-    vetoes: tuple[A.Veto, ...]
-    gates: tuple[A.Gate, ...]
-    exempts: tuple[A.Exempt, ...]
+    vetoes: tuple[tuple[A.Veto, str], ...]  # (veto, the file it is written in)
+    gates: tuple[tuple[A.Gate, str], ...]
+    exempts: tuple[tuple[A.Exempt, str], ...]
     populations: tuple[A.Population, ...]
     assumptions: tuple[Assumption, ...]
     source: str  # the main file's name

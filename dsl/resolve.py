@@ -10,14 +10,12 @@ items; a category's 评分 method by everything below it.
 from __future__ import annotations
 
 from decimal import Decimal
-from fractions import Fraction
 
 import attrs
 
 from . import ast as A
 from . import model as M
 from .diagnostics import Diagnostic, Related, error
-from .methods import MethodError, both, condition_plan, value_plan
 
 MAX_DEPTH = 32
 _POINT_KEYS = frozenset(("full", "points", "weight"))
@@ -27,6 +25,8 @@ _REPEATABLE = frozenset(("exception", "assume"))
 _LOCK_FREE = ("leader", "owner", "person", "deadline", "remark", "assessor")
 _FLAG_KEYS = frozenset(("locked", "no_level2", "not_summed", "may_negative", "may_exceed", "optional"))
 _COMMON = ("assume", "remark", "basis")
+_SCORING_KEYS = ("gate", "applies", "not_applicable", "fields", "value", "missing", "optional", "range",
+                 "may_negative", "may_exceed", "cap", "precision", "method", "counts_as", "default", "declared")
 _NODE = ("full", "points", "weight", "cap", "method", "deadline", "leader", "owner", "person", "assessor",
          "exception", "printed_id", "not_summed", "precision", "default") + _COMMON
 # Which attributes each declaration takes (E0209 for the others, never silently ignored).
@@ -69,7 +69,6 @@ class Resolver:
     """Collects diagnostics while turning one scheme (with its templates) into a model."""
 
     def __init__(self):
-        self.global_gate = None  # 统一门槛: a condition plan every leaf must meet
         self.diags: list[Diagnostic] = []
         self.assumptions: list[M.Assumption] = []
 
@@ -219,53 +218,21 @@ class Resolver:
             exceptions=tuple((v.rule.text, v.reason, p) for v, p in at["exception"]) if "exception" in at else (),
             declared_counts=tuple((k, n, M.Place(at["declare"][1].source, sp))
                                   for k, n, sp in at["declare"][0].entries) if "declare" in at else (),
-            extra=self._extra(at, d),
+            extra=self._extra(at),
             children=children, place=d.place,
             points_place=at["declared"][1] if "declared" in at else None, unit=d.unit)
 
-    def _default(self, at: dict):
-        """默认 N, or 缺失 取 N (the same thing, worded as some documents word it)."""
-        if "missing" in at:
-            expr, place = at["missing"]
-            if not isinstance(expr, A.Num):
-                self.diags.append(error("E0503", "缺失 取 目前只支持一个数", "missing: only a number for now",
-                                        place.span, place.source, hint="跨单位的均值等尚不支持评分"))
-                return None
-            if "default" in at:
-                self.diags.append(error("E0208", "默认 与 缺失 取 只写一个", "default given twice", place.span,
-                                        place.source))
-            return expr.value
+    @staticmethod
+    def _default(at: dict):
+        """默认 N (a number); 缺失 取 … is lowered (lower.py), which says what it may be."""
         return at["default"][0] if "default" in at else None
 
-    def _extra(self, at: dict, d: _Draft) -> dict:
-        """门槛 / 适用 … 不适用 … / 输入项 + 取值 as plain data the scoring runtime reads."""
-        extra: dict = {"optional": True} if "optional" in at and d.kind != M.CATEGORY else {}
-        if self.global_gate and d.kind != M.CATEGORY and not d.children:
-            extra["gate"] = self.global_gate  # 统一门槛: every leaf
-        try:
-            if "gate" in at:
-                extra["gate"] = both(extra.get("gate"), condition_plan(at["gate"][0], at["gate"][1].span))
-            if "applies" in at:
-                extra["applies"] = condition_plan(at["applies"][0], at["applies"][1].span, "适用")
-                policy = at["not_applicable"][0] if "not_applicable" in at else ("zero", Decimal(0))
-                if policy[0] == "rescale":
-                    raise MethodError("E0503", "不适用 折算 尚不支持评分（可写 不适用 计 0 或 不适用 满分）",
-                                      "not applicable → rescale is not supported yet", at["not_applicable"][1].span)
-                extra["na"] = (policy[0], None if policy[1] is None else Fraction(policy[1]))
-            elif "not_applicable" in at:
-                place = at["not_applicable"][1]
-                raise MethodError("E0501", "写了 不适用 却没有 适用 条件", "not_applicable without applies", place.span)
-            if "fields" in at or "value" in at:
-                fields = tuple(f.name.text for f in at["fields"][0]) if "fields" in at else ()
-                if "value" not in at:
-                    raise MethodError("E0501", "声明了输入项，还要用 取值 说明怎样算出评分的值", "fields need a value",
-                                      at["fields"][1].span)
-                extra["fields"] = fields
-                extra["value"] = value_plan(at["value"][0], fields, at["value"][1].span)
-        except MethodError as err:
-            self.diags.append(error(err.code, f"{KIND_WORDS[d.kind]} {d.key}：{err.message}", err.gloss, err.span,
-                                    d.place.source))
-        return extra
+    @staticmethod
+    def _extra(at: dict) -> dict:
+        """The attributes that decide how a node scores, as written, each with its place (lower.py gives
+        them meaning): gate, applies, not_applicable, fields, value, missing, optional, range, may_negative,
+        may_exceed, cap, precision, method, counts_as, default."""
+        return {k: at[k] for k in _SCORING_KEYS if k in at}
 
     # ---------------------------------------------------------------- whole scheme
     def resolve(self, files: list[tuple[str, A.Scheme]]) -> M.Scheme:
@@ -345,11 +312,7 @@ class Resolver:
                 elif isinstance(stmt, A.Grades):
                     grades = stmt
                 elif isinstance(stmt, A.Veto):
-                    try:
-                        condition_plan(stmt.cond, stmt.span, "否决")
-                    except MethodError as err:
-                        self.diags.append(error(err.code, err.message, err.gloss, err.span, src))
-                    vetoes.append(stmt)
+                    vetoes.append((stmt, src))
                 elif isinstance(stmt, A.Gate):
                     gates.append((stmt, src))
                 elif isinstance(stmt, A.Exempt):
@@ -361,15 +324,6 @@ class Resolver:
             else:
                 self._mark_locked(drafts)
                 self._merge(drafts, file_drafts)
-        self.global_gate = None
-        for gate, src in gates:
-            try:
-                self.global_gate = both(self.global_gate, condition_plan(gate.cond, gate.span, "统一门槛"))
-            except MethodError as err:
-                self.diags.append(error(err.code, err.message, err.gloss, err.span, src))
-        for exempt, src in exempts:
-            self.diags.append(error("E0503", "免扣 尚不支持评分", "exemptions are not scored yet", exempt.span, src,
-                                    hint="评分时不会免扣；可在结果中直接填报扣分后的值"))
         roots = tuple(self._freeze(d, None, {}, 0) for d in drafts)
         units = tuple(self._freeze(d, None, {}, 1 if d.kind != M.CATEGORY else 0) for d in unit_drafts)
         main_src, main = files[0]
@@ -384,7 +338,8 @@ class Resolver:
             classes={n: self._unit_class(d, s) for n, (d, s) in named.get("UnitClass", {}).items()},
             rules=tuple(self._rule(d, s) for d, s in rules.values()),
             invariants=tuple(invariants), cases=tuple(cases), ranking=ranking, grades=grades,
-            vetoes=tuple(vetoes), gates=tuple(g for g, _ in gates), exempts=tuple(e for e, _ in exempts), populations=tuple(populations),
+            vetoes=tuple(vetoes), gates=tuple(gates), exempts=tuple(exempts),
+            populations=tuple(populations),
             assumptions=tuple(self.assumptions + self._method_assumptions(named.get("MethodDef", {}))),
             source=main_src, chain=tuple(s for s, _ in files[1:]))
 
@@ -423,9 +378,6 @@ class Resolver:
     def _unit_class(self, d: A.UnitClass, src) -> M.UnitClassModel:
         formulas = tuple(self._formula(s, src, d.name.text) for s in d.stmts if isinstance(s, A.Formula))
         overrides = tuple(s for s in d.stmts if isinstance(s, A.Override))
-        for o in overrides:
-            self.diags.append(error("E0503", f"单位类别中的“指标 {o.id} 取 …”尚不支持评分",
-                                    "class overrides are not scored yet", o.span, src))
         return M.UnitClassModel(d.name.text, d.label, formulas, overrides, M.Place(src, d.name.span))
 
     def _rule(self, d: A.Rule, src) -> M.RuleModel:

@@ -9,10 +9,9 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from kaoping.compiler.emit import compile_scheme
+from kaoping.compiler.emit import compile_program
 from kaoping.compiler.interpret import Interpreter
 from kaoping.compiler.results import UnitResults
-from kaoping.compiler.scoring import score_units
 
 _counter = itertools.count()
 
@@ -40,19 +39,19 @@ def as_dict(u: UnitResults) -> dict:
 class Both:
     """Scores with the interpreter and the compiled module, asserting they agree."""
 
-    def __init__(self, scheme, folder: Path):
-        self.scheme = scheme
-        self.interp = Interpreter(scheme)
-        self.module = load_module(compile_scheme(scheme, "t.scheme"), folder)
+    def __init__(self, checked, folder: Path):
+        """`checked`: the CheckResult of a scheme that checks clean."""
+        assert checked.ok, [d.message for d in checked.errors]
+        self.scheme, self.program = checked.scheme, checked.program
+        self.interp = Interpreter(self.program)
+        self.module = load_module(compile_program(self.program, "t.scheme"), folder)
 
     @classmethod
     def of_text(cls, text: str, folder: Path) -> "Both":
         """A scheme given as text, which must check without errors."""
         from conftest import check
 
-        r = check(text)
-        assert r.ok, [d.message for d in r.errors]
-        return cls(r.scheme, folder)
+        return cls(check(text), folder)
 
     def score(self, u: UnitResults) -> dict:
         a = self.interp.score(u)
@@ -62,7 +61,7 @@ class Both:
         return a
 
     def rank(self, units):
-        a = score_units(self.scheme, units)
+        a = self.interp.score_all(units)
         b = self.module.rank([as_dict(u) for u in units])
         assert [(s["unit"], s["rank"], s["grade"]) for s in a] == [(e["unit"], e["rank"], e["grade"]) for e in b]
         compiled = self.module.score_all([as_dict(u) for u in units])

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conftest import SCHEMES, check
 from kaoping.cli import main
-from kaoping.compiler.emit import compile_scheme
+from kaoping.compiler.emit import compile_program
 from kaoping.dsl.load import check_path
 from scoring_helpers import Both, load_module, unit
 
@@ -31,11 +31,11 @@ NASTY = r"""
 def test_scheme_text_never_executes(tmp_path, capfd):
     r = check(NASTY)
     assert r.ok, [d.message for d in r.errors]
-    source = compile_scheme(r.scheme, "evil\"\"\"'.scheme")
+    source = compile_program(r.program, "evil\"\"\"'.scheme")
     tree = ast.parse(source)  # valid Python whatever the text
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert imported == {"gc", "decimal", "fractions"}
+    assert imported == {"gc", "bisect", "decimal", "fractions"}
     calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     assert "system" not in calls and "__import__" not in calls and "eval" not in calls and "exec" not in calls
     module = load_module(source, tmp_path)
@@ -68,7 +68,7 @@ def test_generated_module_imports_only_the_standard_library(tmp_path):
 
 def test_generated_code_maps_back_to_scheme_lines(tmp_path):
     r = check_path(SCHEMES / "quanzhou-transport-2019.scheme")
-    source = compile_scheme(r.scheme, "quanzhou-transport-2019.scheme")
+    source = compile_program(r.program, "quanzhou-transport-2019.scheme")
     line = next(n for n in r.scheme.leaves() if n.key == "1-1-1").place.span.line
     assert "# '1-1-1'" in source and f"quanzhou-transport-2019.scheme:{line}'" in source
 

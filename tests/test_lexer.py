@@ -586,4 +586,4 @@ def test_an_indicator_may_write_its_inputs_as_the_sketch_does():
       评分法 完成率 = 按比例 上限 100%
     }
     """)
-    assert r.ok and r.scheme.roots[0].children[0].extra["fields"] == ("已覆盖", "应覆盖")
+    assert r.ok and r.program.tree[0].children[0].fields == ("已覆盖", "应覆盖")

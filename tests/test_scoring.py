@@ -16,14 +16,14 @@ from scoring_helpers import Both, D, unit
 def transport(tmp_path_factory):
     r = check_path(SCHEMES / "quanzhou-transport-2019.scheme")
     assert r.ok
-    return Both(r.scheme, tmp_path_factory.mktemp("transport"))
+    return Both(r, tmp_path_factory.mktemp("transport"))
 
 
 @pytest.fixture(scope="module")
 def dashiqiao(tmp_path_factory):
     r = check_path(SCHEMES / "dashiqiao-2017.scheme")
     assert r.ok
-    return Both(r.scheme, tmp_path_factory.mktemp("dsq"))
+    return Both(r, tmp_path_factory.mktemp("dsq"))
 
 
 def all_top(scheme, **extra):
@@ -151,10 +151,10 @@ def test_ratio_capped_and_per_occurrence_deduction(small):
     # 1-2: 4 − 3 × 0.5 = 2.5;  total 5.55 + 2.5 = 8.05
     s = small.score(unit(values={"1-1-1": "85%", "1-1-2": "1.2", "1-2": "3"}))
     assert s["total"] == D("8.05")
-    # 9 occurrences: 4 − 4.5 = −0.5, floored at 0 (扣完为止) and the clip is explained
+    # 9 occurrences: 4 − 4.5 = −0.5, floored at 0 by the method's 扣完为止, which the rule says
     s = small.score(unit(values={"1-1-1": "1", "1-1-2": "1", "1-2": "9"}))
     deduct = s["tree"][0]["children"][1]
-    assert (deduct["points"], deduct["clipped"]) == (0, D("-0.5"))
+    assert deduct["points"] == 0 and deduct["rule"].endswith("共扣 4.5 分；扣完为止")
     assert s["total"] == 6
 
 
@@ -188,7 +188,7 @@ def test_panel_drops_extremes_then_averages(tmp_path):
       评分法 评议 = 评委 去掉最高最低 平均 保留 2 位
     }
     """)
-    both = Both(r.scheme, tmp_path)
+    both = Both(r, tmp_path)
     # 7 scorers: 4, 4.5, 3, 5, 4.5, 4, 3.5 → drop 5 and 3 → (4 + 4.5 + 4.5 + 4 + 3.5) / 5 = 20.5 / 5 = 4.1
     s = both.score(unit(values={"4-1": ["4", "4.5", "3", "5", "4.5", "4", "3.5"]}))
     assert s["total"] == D("4.1")
@@ -295,11 +295,12 @@ def test_per_level_quota_and_amounts(tmp_path):
     assert [(x["points"], x["clipped"]) for x in s["tree"][0]["children"]] == [(5, None), (2, D("0.5"))]
     assert s["total"] == 7
     # 省级 5 (3 over: 4.5, but 最多 加 2), 市级 6 (2 over: 0.5) → added 5 → 2: 4 + 2 = 6;  1-2 nothing: 0
-    s = both.score(unit(values={"1-1": {"省级": "5", "市级": "6"}, "1-2": {}}))
+    s = both.score(unit(values={"1-1": {"省级": "5", "市级": "6"}, "1-2": {"国家级": "0", "省级": "0"}}))
     assert s["total"] == 6
     # 省级 0 (2 short: −1), 市级 2 (2 short: −1) → 4 − 2 = 2
-    assert both.score(unit(values={"1-1": {"省级": "0", "市级": "2"}, "1-2": {}}))["total"] == 2
-    s = both.score(unit(values={"1-1": {"县级": "1"}, "1-2": {}}))
+    nothing = {"国家级": "0", "省级": "0"}
+    assert both.score(unit(values={"1-1": {"省级": "0", "市级": "2"}, "1-2": nothing}))["total"] == 2
+    s = both.score(unit(values={"1-1": {"县级": "1"}, "1-2": nothing}))
     assert [p["code"] for p in s["problems"]] == ["V0105"]
 
 
@@ -339,3 +340,13 @@ def test_veto_conditions_combine_and_compare(tmp_path):
              unit("丙", {"1-1": "10", "满意率": "55%"})]  # 55% < 60% → not 优秀 → 良好
     grades = {s["unit"]: s["grade"] for s in both.rank(units)}
     assert grades == {"甲": "优秀", "乙": "良好", "丙": "良好"}
+
+
+def test_a_level_left_out_is_a_problem_not_zero(tmp_path):
+    both = Both.of_text("""
+    方案 "x" {
+      类别 宣传 满分 2 { 1-2 "宣传报道" 权重 2 评分 { 每篇 { 国家级 加 1, 省级 加 0.5 } } }
+    }
+    """, tmp_path)
+    s = both.score(unit(values={"1-2": {"国家级": "1"}}))
+    assert s["total"] is None and [p["code"] for p in s["problems"]] == ["V0101"]

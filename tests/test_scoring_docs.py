@@ -24,8 +24,8 @@ def test_json_and_csv_examples_score_as_the_text_says():
     json_units, p1 = read_json(block("json"), "scoring.md")
     csv_units, p2 = read_csv(block("csv"), "scoring.md")
     assert p1 == [] and p2 == []
-    by_json = {s["unit"]: s for s in score_units(checked.scheme, json_units)}
-    by_csv = {s["unit"]: s for s in score_units(checked.scheme, csv_units)}
+    by_json = {s["unit"]: s for s in score_units(checked.program, json_units)}
+    by_csv = {s["unit"]: s for s in score_units(checked.program, csv_units)}
     assert {u: s["total"] for u, s in by_json.items()} == {u: s["total"] for u, s in by_csv.items()}
     # the text: 甲局 8.05 = 2.55 + 3 + 2.5; 乙局 10, graded 良好 because of 一票否优
     assert by_json["甲局"]["total"] == Fraction(Decimal("8.05")) == Fraction(Decimal("2.55")) + 3 + Fraction(5, 2)
@@ -62,7 +62,7 @@ def test_the_wide_table_example_scores_like_the_json_example():
     wide_units, problems = read_csv(wide, "scoring.md")
     json_units, _ = read_json(block("json"), "scoring.md")
     assert problems == []
-    totals = lambda units: {s["unit"]: (s["total"], s["grade"]) for s in score_units(checked.scheme, units)}  # noqa
+    totals = lambda units: {s["unit"]: (s["total"], s["grade"]) for s in score_units(checked.program, units)}  # noqa
     assert totals(wide_units) == totals(json_units)
 
 

@@ -97,7 +97,7 @@ def test_sum_of_parts_with_step_rows():
     """)
     assert r.ok, [d.message for d in r.errors]
     # 逾期 2 × 0.3 + 错报 1 × 0.6 = 1.2 → 4 − 1.2 = 2.8;  逾期 12 → 4 − 3.6 − 0.6 = −0.2 → 扣完为止: 0
-    scores = score_units(r.scheme, [UnitResults("甲", None, {"1-1": {"逾期": "2", "错报": "1"}}, {}, "甲"),
+    scores = score_units(r.program, [UnitResults("甲", None, {"1-1": {"逾期": "2", "错报": "1"}}, {}, "甲"),
                                     UnitResults("乙", None, {"1-1": {"逾期": "12", "错报": "1"}}, {}, "乙")])
     assert [s["total"] for s in scores] == [Fraction(14, 5), 0]
 

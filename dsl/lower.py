@@ -1,0 +1,908 @@
+"""The lowering: the checked model → the scoring IR (ir.py). The one place that decides what a
+scheme means for scoring.
+
+It is total: every attribute at every node kind, every method clause and every expression form
+either becomes IR or is refused here with a located error (E05xx), so a scheme that checks clean
+is scored completely, and a form the back ends do not honour can never pass `check`. Dispatch is
+on closed unions (the AST's classes, the Literal kinds of attributes, clauses and methods) with
+`assert_never` in the default branch: the type checker fails the build when a form is added to
+the language without being lowered here.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Iterable, assert_never
+
+import attrs
+
+from . import ast as A
+from . import ir
+from . import model as M
+from .diagnostics import Diagnostic, error, note
+from .source import Span
+
+# Methods every scheme has without declaring them.
+BUILTIN = {"直接赋分": "direct", "direct": "direct", "是否": "yes_no", "yes_no": "yes_no"}
+CROSS_FUNCTIONS = ("均值", "最大", "最小", "名次")
+ALL_UNITS = "全部单位"
+MAX_NESTING = 100  # expressions and conditions: deeper is refused (E0109), never a RecursionError
+MAX_DIGITS = 60  # significant digits and exponent of a number the scoring reads (E0110)
+
+CLAUSE_WORDS = {
+    "cap": "上限", "floor": "下限", "target": "目标", "standard": "标准", "at_most": "最多",
+    "at_most_add": "最多 加", "at_most_deduct": "最多 扣", "step": "每 … 扣/加", "after": "此后", "short": "不足",
+    "rest": "其余", "until_zero": "扣完为止", "whole_steps": "整档", "mean": "平均", "drop_extremes": "去掉最高最低",
+    "promote": "可晋档", "keep": "保留", "direction": "方向", "ascending": "升序", "value": "取值", "gate": "门槛",
+    "full": "满分", "quota": "配额", "assume": "假定",
+}
+# Clauses every method takes (Rule), and those each kind of method takes besides.
+COMMON_CLAUSES = frozenset(("gate", "value", "at_most", "at_most_add", "at_most_deduct", "until_zero", "assume"))
+KIND_CLAUSES: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
+    "tiers": ("promote",), "ratio": ("cap",), "efficacy": ("floor", "target"), "ranges": (),
+    "rank": ("after", "floor", "rest"), "reverse_rank": ("after", "floor", "rest"), "steps": ("floor",),
+    "count": ("quota", "step", "short", "after", "whole_steps", "floor"),
+    "deviation": ("standard", "direction", "step", "whole_steps", "floor"),
+    "not_below": ("step", "whole_steps", "floor"), "not_above": ("step", "whole_steps", "floor"),
+    "highest": (), "panel": ("drop_extremes", "keep", "full", "mean"), "vs_best": ("full",),
+    "direct": (), "yes_no": (), "sum": ("floor",),
+}.items()}
+# Which attributes only a leaf can honour (an indicator with children, a category: refused).
+LEAF_ONLY = ("fields", "value", "missing", "optional", "default")
+
+
+ANY_FIELDS = ("*",)  # a named method checked on its own: its 取值 may name the fields of any item using it
+
+
+class Refused(Exception):
+    """A form that cannot be lowered: a located error (`source`: the file, when not the user's)."""
+
+    def __init__(self, code: str, message: str, gloss: str, span: Span, hint: str = "", source: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.gloss, self.span, self.hint = code, message, gloss, span, hint
+        self.source = source
+
+
+def _f(value: Decimal | A.Num | None) -> Fraction | None:
+    if value is None:
+        return None
+    return Fraction(value.value if isinstance(value, A.Num) else value)
+
+
+def _num_text(num: A.Num) -> str:
+    if num.percent:
+        return f"{num.value * 100:f}".rstrip("0").rstrip(".") + "%" if "." in f"{num.value * 100:f}" \
+            else f"{num.value * 100:f}%"
+    text = f"{num.value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _source(place: M.Place) -> str:
+    return f"{place.source}:{place.span.line}"
+
+
+def _depth(node) -> int:
+    """Nesting depth of an expression or condition, without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        if deepest > MAX_NESTING:
+            return deepest
+        if isinstance(n, (A.BinOp, A.Compare)):
+            stack += [(n.left, d + 1), (n.right, d + 1)]
+        elif isinstance(n, A.Neg):
+            stack.append((n.operand, d + 1))
+        elif isinstance(n, A.Call):
+            stack += [(a, d + 1) for a in n.args]
+        elif isinstance(n, A.BoolOp):
+            stack += [(c, d + 1) for c in n.items]
+        elif isinstance(n, A.Not):
+            stack.append((n.item, d + 1))
+        elif isinstance(n, A.Contains):
+            stack.append((n.subject, d + 1))
+    return deepest
+
+
+def _shallow(node, span: Span, source: str | None = None) -> None:
+    if _depth(node) > MAX_NESTING:
+        raise Refused("E0109", f"表达式或条件嵌套过深（超过 {MAX_NESTING} 层）", "nested too deeply", span,
+                      "请拆成几个 得分 公式", source)
+
+
+def _number(value: Decimal, span: Span, source: str | None = None) -> Fraction:
+    sign, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int) or len(digits) > MAX_DIGITS or abs(exponent) > MAX_DIGITS:
+        raise Refused("E0110", f"数字过长（有效数字和指数都不能超过 {MAX_DIGITS} 位）", "number too long", span,
+                      source=source)
+    return Fraction(value)
+
+
+class Lowering:
+    """Collects located errors while lowering one scheme."""
+
+    def __init__(self, scheme: M.Scheme):
+        self.s = scheme
+        self.diags: list[Diagnostic] = []
+        self.methods = {n: m for n, m in scheme.methods.items()}
+
+    def refuse(self, err: Refused, source: str) -> None:
+        diag = error(err.code, err.message, err.gloss, err.span, err.source or source, hint=err.hint)
+        if diag not in self.diags:  # a named method used by many items is refused once
+            self.diags.append(diag)
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, e: A.Expr, where: str, fields: tuple[str, ...] | None = None) -> ir.Expr:
+        """An expression in a formula (where="formula") or in 取值/标准 of a leaf (where="leaf", with
+        the leaf's input fields). Names are resolved here: what each one is decides how it is read."""
+        if isinstance(e, A.Num):
+            return ir.Const(_number(e.value, e.span), _num_text(e))
+        if isinstance(e, A.Ref):
+            return self.name(e.name, e.span, where, fields)
+        if isinstance(e, A.ItemRef):
+            if where != "formula":
+                raise Refused("E0503", "取值/标准中不能引用指标的得分（会形成先后循环）", "no item scores here", e.span)
+            return ir.Ref(e.id, "node")
+        if isinstance(e, A.AttrRef):
+            return ir.Const(self.attr_value(e), f"{e.name}.{e.attr}")
+        if isinstance(e, A.BinOp):
+            return ir.Bin(e.op, self.expr(e.left, where, fields), self.expr(e.right, where, fields))
+        if isinstance(e, A.Neg):
+            return ir.Neg(self.expr(e.operand, where, fields))
+        if isinstance(e, A.Call):
+            if e.func in ("较大", "较小"):
+                return ir.Pick(e.func == "较大", tuple(self.expr(a, where, fields) for a in e.args))
+            if e.func in CROSS_FUNCTIONS:
+                return self.cross(e, where, fields)
+            if e.func in ("分值", "计数") and e.args and all(isinstance(a, A.Ref) for a in e.args):
+                return ir.Const(self.static(e), f"{e.func}(…)")
+            raise Refused("E0503", f"函数 {e.func} 不能用于评分", f"{e.func} is not a scoring function", e.span)
+        if isinstance(e, A.External):
+            raise Refused("E0503", "外部 只能单独作为一个公式的全部", "外部 stands alone", e.span)
+        assert_never(e)
+
+    def name(self, name: str, span: Span, where: str, fields: tuple[str, ...] | None) -> ir.Expr:
+        s = self.s
+        if fields is not None and (name in fields or fields == ANY_FIELDS):
+            return ir.Field(name)
+        if where == "leaf":
+            if name in s.inputs:
+                return ir.Value(name)
+            raise Refused("E0503", f"这里只能用本指标的输入项、输入和数字（“{name}”不是）",
+                          "only the item's fields, inputs and numbers here", span,
+                          f"输入项：{'、'.join(fields)}" if fields else "")
+        if name in s.inputs:
+            return ir.Ref(name, "input")
+        if name in s.groups:
+            return ir.Ref(name, "group")
+        if name in s.formulas or any(f.name == name for c in s.classes.values() for f in c.formulas):
+            return ir.Ref(name, "formula")
+        return ir.Ref(name, "node")  # a category or an id (the checker has reported unknown names)
+
+    def cross(self, e: A.Call, where: str, fields) -> ir.Cross:
+        first = e.args[0] if e.args else None
+        if not isinstance(first, A.Ref):
+            raise Refused("E0503", f"{e.func}(…) 的第一个参数须是一个名称（得分、输入或类别）",
+                          "cross-unit functions take a name first", e.span)
+        scope = e.args[1].name if len(e.args) == 2 and isinstance(e.args[1], A.Ref) else None
+        if len(e.args) > 2 or (len(e.args) == 2 and not isinstance(e.args[1], A.Ref)):
+            raise Refused("E0207", f"{e.func}(名称[, 范围]) 的参数不对", "wrong arguments", e.span)
+        if scope is not None and scope != ALL_UNITS and scope not in self.s.classes:
+            raise Refused("E0204", f"范围“{scope}”不是单位类别，也不是 全部单位", "unknown scope", e.args[1].span)
+        if where == "leaf" and first.name not in self.s.inputs:
+            raise Refused("E0503", f"取值/标准中的 {e.func}(…) 只能作用于输入（“{first.name}”不是输入）",
+                          "cross-unit functions in a leaf read inputs", first.span)
+        own = self.name(first.name, first.span, "formula", None) if e.func == "名次" else None
+        return ir.Cross(e.func, first.name, None if scope in (None, ALL_UNITS) else scope, own)
+
+    def static(self, e: A.Call) -> Fraction:
+        """分值(X): X's points; 计数(X, Y …): how many leaf indicators they hold (fixed by the scheme)."""
+        nodes = {n.key: n for r in self.s.roots for n in r.walk()}
+        found = [nodes[a.name] for a in e.args if isinstance(a, A.Ref) and a.name in nodes]
+        if len(found) != len(e.args):
+            raise Refused("E0204", f"{e.func}(…) 的参数须是类别或指标", "arguments must be categories or indicators",
+                          e.span)
+        if e.func == "计数":
+            return Fraction(sum(len(n.leaves()) for n in found))
+        return Fraction(found[0].points or 0)
+
+    def attr_value(self, e: A.AttrRef) -> Fraction:
+        s = self.s
+        if e.name in s.groups and e.attr == "上限" and s.groups[e.name].cap is not None:
+            return Fraction(s.groups[e.name].cap)
+        if e.name in s.inputs and e.attr == "满分" and s.inputs[e.name].full is not None:
+            return Fraction(s.inputs[e.name].full)
+        node = self.s.categories().get(e.name) or next(
+            (n for r in s.roots for n in r.walk() if n.key == e.name), None)
+        if node is not None and e.attr in ("满分", "分值") and node.points is not None:
+            return Fraction(node.counts_as if node.kind == M.CATEGORY and node.counts_as is not None
+                            else node.points)
+        raise Refused("E0503", f"“{e.name}.{e.attr}”没有值", "attribute has no value", e.span)
+
+    # ------------------------------------------------------------ conditions
+    def cond(self, c: A.Cond, what: str) -> ir.Cond:
+        if isinstance(c, A.Has):
+            return ir.Has(c.name)
+        if isinstance(c, A.BoolOp):
+            items = tuple(self.cond(x, what) for x in c.items)
+            return ir.All(items) if c.op == "and" else ir.AnyOf(items)
+        if isinstance(c, A.Not):
+            return ir.Not(self.cond(c.item, what))
+        if isinstance(c, A.Compare):
+            return ir.Cmp(c.op, self.operand(c.left, what), self.operand(c.right, what))
+        if isinstance(c, A.Contains):
+            raise Refused("E0503", f"{what}中不能用 含/不含（它只用于规则检查指标文字）", "contains is for rules",
+                          c.span)
+        assert_never(c)
+
+    def operand(self, e: A.Expr, what: str) -> ir.Expr:
+        if isinstance(e, A.Num):
+            return ir.Const(_number(e.value, e.span), _num_text(e))
+        if isinstance(e, A.Ref):
+            return ir.Value(e.name)
+        raise Refused("E0503", f"{what}中的比较目前只支持结果中的名称与数字", f"{what}: compare names and numbers",
+                      getattr(e, "span", Span(1, 1, 1, 1)))
+
+    def conditions(self, node: M.Node, leaf: bool) -> ir.Conditions | None:
+        x = node.extra
+        gates: list[ir.Cond] = []
+        if leaf:
+            gates += [self.cond(g.cond, "统一门槛") for g, _src in self.s.gates]
+        if "gate" in x:
+            cond, place = x["gate"]
+            _shallow(cond, place.span, source=place.source)
+            gates.append(self.cond(cond, "门槛"))
+        applies, na = None, ("zero", Fraction(0))
+        if "applies" in x:
+            cond, place = x["applies"]
+            _shallow(cond, place.span, source=place.source)
+            applies = self.cond(cond, "适用")
+            if "not_applicable" in x:
+                (policy, amount), na_place = x["not_applicable"]
+                if policy == "rescale":
+                    raise Refused("E0503", "不适用 折算 尚不支持评分（可写 不适用 计 N 或 不适用 满分）",
+                                  "not applicable → rescale is not supported", na_place.span, source=na_place.source)
+                na = (policy, _f(amount))
+        elif "not_applicable" in x:
+            raise Refused("E0501", "写了 不适用 却没有 适用 条件", "not_applicable without applies",
+                          x["not_applicable"][1].span, source=x["not_applicable"][1].source)
+        if not gates and applies is None:
+            return None
+        gate = None if not gates else gates[0] if len(gates) == 1 else ir.All(tuple(gates))
+        return ir.Conditions(applies, na, gate)
+
+    # ------------------------------------------------------------ methods
+    def rule(self, method: A.Method | str | None, source: str, leaf_fields: tuple[str, ...] | None,
+             entry_of: M.Group | None = None) -> ir.Rule:
+        """The rule of a leaf or a group entry: its method (named, inline or 直接赋分) with its clauses."""
+        if method is None or (isinstance(method, str) and method in BUILTIN):
+            kind = BUILTIN.get(method or "直接赋分", "direct")
+            return _DIRECT if kind == "direct" else ir.Rule(ir.YesNo(), None, None, False, None, None, None, False)
+        if isinstance(method, str):
+            if method not in self.methods:  # E0206, reported by the checker
+                return _DIRECT
+            named = self.methods[method]
+            try:
+                kind, table, clauses = self.flatten(named.method, ())
+                return self.method_rule(kind, table, clauses, named.method, leaf_fields, entry_of)
+            except Refused as err:
+                err.source = err.source or named.place.source
+                raise
+        kind, table, clauses = self.flatten(method, ())
+        return self.method_rule(kind, table, clauses, method, leaf_fields, entry_of)
+
+    def flatten(self, m: A.Method, seen: tuple[str, ...]):
+        """沿用 X …: X's kind and table, X's clauses then this one's (gates combine with 且)."""
+        if m.kind != "based_on":
+            return m.kind, m.table, tuple(m.clauses)
+        base = m.arg.text
+        if base in seen or base not in self.methods:
+            raise Refused("E0206" if base not in self.methods else "E0501",
+                          f"沿用的评分法“{base}”" + ("未定义" if base not in self.methods else "形成循环"),
+                          "base method undefined or cyclic", m.arg.span)
+        kind, table, clauses = self.flatten(self.methods[base].method, seen + (base,))
+        return kind, table, clauses + tuple(m.clauses)
+
+    def method_rule(self, kind: str, table: tuple[A.Row, ...], clauses: tuple[A.Clause, ...], m: A.Method,
+                    fields: tuple[str, ...] | None, entry_of: M.Group | None) -> ir.Rule:
+        c: dict[str, A.Clause] = {}
+        gates: list[ir.Cond] = []
+        for clause in clauses:
+            if clause.kind == "gate":
+                _shallow(clause.value, clause.span)
+                gates.append(self.cond(clause.value, "门槛"))
+            elif clause.kind == "assume":
+                continue
+            elif clause.kind in c:
+                raise Refused("E0501", f"评分法的子句“{CLAUSE_WORDS.get(clause.kind, clause.kind)}”写了两次",
+                              "clause given twice", clause.span)
+            else:
+                c[clause.kind] = clause
+        if kind == "clauses" or kind == "quota":
+            kind = "count"
+        if kind not in KIND_CLAUSES:
+            raise Refused("E0503", f"评分法类型“{kind}”尚不支持评分", f"method kind {kind} is not supported", m.span)
+        allowed = KIND_CLAUSES[kind] | COMMON_CLAUSES
+        for name, clause in c.items():
+            if name not in allowed:
+                raise Refused("E0503", f"子句“{CLAUSE_WORDS.get(name, name)}”对这种评分法不起作用",
+                              f"clause {name} does nothing for a {kind} method", clause.span,
+                              "可用的子句：" + "、".join(CLAUSE_WORDS[k] for k in sorted(allowed) if k in CLAUSE_WORDS))
+        self.check_table(kind, table, m)
+        core = self.core(kind, table, c, m, entry_of)
+        value = None
+        if "value" in c:
+            _shallow(c["value"].value, c["value"].span)
+            value = self.expr(c["value"].value, "leaf", fields)
+        if entry_of is not None and isinstance(core, ir.Count) and core.step is not None \
+                and core.quota is None and core.step[1] != ("deduct" if entry_of.kind == "deduct" else "add"):
+            word, other = ("扣", "加") if entry_of.kind == "deduct" else ("加", "扣")
+            raise Refused("E0504", f"{'扣分组' if entry_of.kind == 'deduct' else '加分组'}“{entry_of.name}”中的项目写了“{other}”",
+                          "the entry's direction contradicts its group", c["step"].span,
+                          f"组内金额一律写正数、用“{word}”：如 每次 {word} 3；方向由组和公式决定")
+        if entry_of is not None and isinstance(core, ir.Count) and core.step is not None and core.quota is None:
+            core = ir.Count(None, (core.step[0], "add", core.step[2]), None, None, core.whole, True)
+        base_zero = _starts_from_zero(core) or entry_of is not None
+        at_most = _f(c["at_most"].value) if "at_most" in c else None
+        add = _f(c["at_most_add"].value) if "at_most_add" in c else at_most
+        deduct = _f(c["at_most_deduct"].value) if "at_most_deduct" in c else at_most
+        if isinstance(core, (ir.Levels, ir.Parts)):  # these cap their added and deducted parts apart
+            core = _with_caps(core, add, deduct)
+            add = deduct = None
+        floor = _f(c["floor"].value) if "floor" in c and kind != "efficacy" else None
+        gate = None if not gates else gates[0] if len(gates) == 1 else ir.All(tuple(gates))
+        return ir.Rule(core, gate, value, base_zero, add, deduct, floor, "until_zero" in c)
+
+    @staticmethod
+    def check_table(kind: str, table: tuple[A.Row, ...], m: A.Method) -> None:
+        rows_of = {"tiers": {"name"}, "ranges": {"interval", "rest"}, "rank": {"number"},
+                   "reverse_rank": {"number"}, "steps": {"count"}, "highest": {"name", "name_count"}, "sum": {"name"}}
+        if table and kind not in rows_of:
+            raise Refused("E0501", "这种评分法不带表格", "this method takes no table", table[0].span)
+        for row in table:
+            if row.key_kind not in rows_of[kind]:
+                raise Refused("E0501", "表格的这一行与评分法的类型不符", "row does not fit this method", row.span)
+            if row.value_kind == "step" and (kind != "sum" or row.value.table or row.value.effect is None):
+                raise Refused("E0501", "“每次 扣/加 …”只能写在 合计 的表格中", "a step row belongs to 合计", row.span)
+        if kind in ("tiers", "ranges", "rank", "reverse_rank", "steps", "highest", "sum") and not table:
+            raise Refused("E0501", "这种评分法需要一个表格，如 { 一档 100%, 二档 90% }", "this method needs a table",
+                          m.span)
+
+    def core(self, kind: str, table: tuple[A.Row, ...], c: dict[str, A.Clause], m: A.Method,
+             entry_of: M.Group | None) -> ir.Method:
+        if kind == "tiers":
+            return ir.Tiers(tuple((r.key, *_amount(r)) for r in table), c["promote"].value if "promote" in c else 0)
+        if kind == "ratio":
+            return ir.Ratio(_f(c["cap"].value) if "cap" in c else Fraction(1))
+        if kind == "efficacy":
+            low, target = _f(_need(c, "floor", m, "下限").value), _f(_need(c, "target", m, "目标").value)
+            if target <= low:
+                raise Refused("E0501", "功效法的目标值应大于下限", "target must exceed the floor", m.span)
+            return ir.Efficacy(low, target)
+        if kind == "ranges":
+            rows, rest = [], None
+            for r in table:
+                if r.key_kind == "rest":
+                    rest = _amount(r)
+                else:
+                    iv = r.key
+                    rows.append((_f(iv.low), _f(iv.high), iv.low_closed, iv.high_closed, *_amount(r)))
+            _check_intervals(rows, m)
+            return ir.Ranges(tuple(rows), rest)
+        if kind in ("rank", "reverse_rank"):
+            rest = (("share" if c["rest"].value.percent else "points"), _f(c["rest"].value)) if "rest" in c else None
+            return ir.Rank(kind == "reverse_rank", tuple((int(r.key), *_amount(r)) for r in table),
+                           _step(c["after"].value) if "after" in c else None, rest)
+        if kind == "steps":
+            return ir.Steps(tuple((r.key[0], r.key[2], *_amount(r)) for r in table))
+        if kind == "count":
+            quota = c.get("quota")
+            if (quota is not None and isinstance(quota.value[0], tuple)) or any(
+                    k in c and c[k].value.table for k in ("step", "short", "after")):
+                return self.levels(c, quota)
+            step = c.get("step")
+            if quota is None and step is None:
+                raise Refused("E0501", "评分法缺少“每 … 扣/加 …”或“配额”", "method needs a step or a quota", m.span)
+            if quota is None and ("short" in c or "after" in c):
+                raise Refused("E0501", "不足/此后 要和 配额 一起写", "short/after need a quota",
+                              (c.get("short") or c["after"]).span)
+            if quota is not None and step is not None:
+                raise Refused("E0501", "有配额时写 不足 … / 此后 …，不写单独的 每 …", "a quota takes short/after",
+                              step.span)
+            return ir.Count(_number(quota.value[0], quota.span) if quota else None,
+                            _step(step.value) if step else None,
+                            _step(c["short"].value) if "short" in c else None,
+                            _step(c["after"].value) if "after" in c else None, "whole_steps" in c,
+                            step is not None and step.value.effect == "add")
+        if kind in ("deviation", "not_below", "not_above"):
+            if kind == "deviation":
+                std = _need(c, "standard", m, "标准")
+                _shallow(std.value, std.span)
+                standard = self.expr(std.value, "leaf", None)
+                below = c["direction"].value != "not_above" if "direction" in c else True
+            else:
+                standard = ir.Const(_f(m.arg), _num_text(m.arg))
+                below = kind == "not_below"
+            return ir.Deviation(standard, below, _step(_need(c, "step", m, "每 … 扣 …").value), "whole_steps" in c)
+        if kind == "highest":
+            rows = []
+            for r in table:
+                name, need = (r.key, 1) if r.key_kind == "name" else (r.key[0], r.key[1])
+                rows.append((name, need, *_amount(r)))
+            return ir.Highest(tuple(rows))
+        if kind == "panel":
+            return ir.Panel("drop_extremes" in c, c["keep"].value if "keep" in c else None,
+                            _f(c["full"].value) if "full" in c else None)
+        if kind == "vs_best":
+            return ir.VsBest(ir.Cross("最大", "#", None, None), _f(c["full"].value) if "full" in c else None)
+        if kind == "direct":
+            return ir.Direct()
+        if kind == "yes_no":
+            return ir.YesNo()
+        if kind == "sum":
+            rows = []
+            for r in table:
+                effect, amount = _amount(r)
+                if effect not in ("deduct", "add"):
+                    raise Refused("E0501", "合计的每一项写成 名称: 每次 扣/加 N", "a part: each time deduct/add N",
+                                  r.span)
+                rows.append((r.key, effect, amount))
+            return ir.Parts(tuple(rows), None, None)
+        raise Refused("E0503", f"评分法类型“{kind}”尚不支持评分", f"method kind {kind} is not supported", m.span)
+
+    @staticmethod
+    def levels(c: dict[str, A.Clause], quota: A.Clause | None) -> ir.Levels:
+        rows = quota.value[0] if quota is not None and isinstance(quota.value[0], tuple) else None
+        if rows is not None and any(r.key_kind != "name" or r.value_kind != "amount" for r in rows):
+            raise Refused("E0501", "分级配额的每一行写成 级别 数量，如 { 省级 2, 市级 4 }", "quota rows: level count",
+                          quota.span)
+        if quota is not None and rows is None:
+            raise Refused("E0501", "按级别加减分时，配额也要按级别写，如 配额 { 省级 2, 市级 4 }",
+                          "a per-level method takes a per-level quota", quota.span)
+        steps = {k: _level_steps(c[k].value) if k in c else None for k in ("step", "short", "after")}
+        levels = list(dict.fromkeys([r.key for r in rows or ()] + [name for table in steps.values() if table
+                                                                     for name, _s in table if name != "*"]))
+        return ir.Levels(tuple(levels), tuple((r.key, Fraction(r.value.value)) for r in rows) if rows else None,
+                         steps["step"], steps["short"], steps["after"], "whole_steps" in c, None, None)
+
+    # ------------------------------------------------------------ the tree
+    def node(self, node: M.Node) -> ir.Node:
+        """A node of the tree; a refused attribute is reported and its children are still lowered
+        (every error of the scheme at once)."""
+        x = node.extra
+        source = _source(node.place)
+        try:
+            conditions = self.conditions(node, node.is_leaf)
+            if node.is_leaf:
+                return self.leaf(node, source, conditions)
+            for key in LEAF_ONLY:
+                if key in x:
+                    raise Refused("E0503", f"“{_ATTR_WORDS[key]}”只对末级指标起作用（{node.key} 有下级）",
+                                  f"{key} acts on leaves only", x[key][1].span, source=x[key][1].source)
+        except Refused as err:
+            self.refuse(err, node.place.source)
+            conditions = None
+            if node.is_leaf:
+                return ir.Leaf(node.key, node.kind, node.text, source, None, _DIRECT, None, None, False, None,
+                               False, None, None, True, None, None)
+        children = tuple(self.node(c) for c in node.children)
+        if node.kind == M.CATEGORY and not node.leaves():
+            if "method" in x and x["method"][1].source == self.s.source:
+                self.diags.append(note(
+                    "N0503", f"类别 {node.key} 未列出指标：它的评分法由将来列出的指标继承，现在按填报的类别得分计",
+                    "no indicator uses this method yet", x["method"][1].span, x["method"][1].source))
+            fallback = self.sum(node, source, children, None) if node.children else None
+            return ir.Open(node.key, node.kind, node.text, source, _f(node.points), fallback, conditions)
+        return self.sum(node, source, children, conditions)
+
+    def sum(self, node: M.Node, source: str, children: tuple[ir.Node, ...],
+            conditions: ir.Conditions | None) -> ir.Sum:
+        x = node.extra
+        declared, cap = _f(node.declared), _f(node.cap)
+        if "may_exceed" in x:
+            declared = None
+        limit, word = (cap, "上限") if cap is not None and (declared is None or cap < declared) else (declared, "满分")
+        low = Fraction(0) if node.kind != M.CATEGORY and "may_negative" not in x else None
+        if node.value_range is not None:
+            low, high = _f(node.value_range[0]), _f(node.value_range[1])
+            if limit is None or high < limit:
+                limit, word = high, "范围"
+        counts_as = _f(node.counts_as) if node.kind == M.CATEGORY else None
+        return ir.Sum(node.key, node.kind, node.text, source, _f(node.points), children,
+                      tuple("not_summed" not in c.flags for c in node.children), limit, word, low, counts_as,
+                      _precision(node), conditions)
+
+    def leaf(self, node: M.Node, source: str, conditions: ir.Conditions | None) -> ir.Leaf:
+        x = node.extra
+        fields = tuple(f.name.text for f in x["fields"][0]) if "fields" in x else None
+        rule = self.rule(node.inline_method or node.method, node.place.source, fields)
+        value = None
+        if "value" in x:
+            expr, place = x["value"]
+            _shallow(expr, place.span, source=place.source)
+            value = self.expr(expr, "leaf", fields)
+            if rule.value is not None:
+                raise Refused("E0501", "取值 写了两次（指标上一次，评分法中一次）", "value given twice", place.span, source=place.source)
+        elif rule.value is not None:
+            value, rule = rule.value, attrs.evolve(rule, value=None)
+        if fields is not None and value is None:
+            raise Refused("E0501", "声明了输入项，还要用 取值 说明怎样算出评分的值", "fields need a value",
+                          x["fields"][1].span, source=x["fields"][1].source)
+        if fields is not None and value is not None and not any(isinstance(n, ir.Field) for n in _walk(value)):
+            raise Refused("E0501", "取值 没有用到任何输入项", "the value uses no field", x["value"][1].span,
+                          source=x["value"][1].source)
+        default = _f(node.default)
+        if "missing" in x:
+            expr, place = x["missing"]
+            if not isinstance(expr, A.Num):
+                raise Refused("E0503", "缺失 取 目前只支持一个数", "missing: only a number for now", place.span,
+                              "跨单位的均值等尚不支持评分")
+            if default is not None:
+                raise Refused("E0208", "默认 与 缺失 取 只写一个", "default given twice", place.span, source=place.source)
+            default = _number(expr.value, place.span, source=place.source)
+        weight = _f(node.points)
+        low, high = Fraction(0), weight
+        if node.value_range is not None:
+            low, high = _f(node.value_range[0]), _f(node.value_range[1])
+        if "may_negative" in x:
+            low = None
+        if "may_exceed" in x:
+            high = None
+        cap = _f(node.cap)
+        if cap is not None:
+            high = cap if high is None else min(high, cap)
+        plain = node.value_range is None and not ({"may_negative", "may_exceed"} & x.keys()) and cap is None
+        if isinstance(rule.method, ir.VsBest):  # the best of this item's own values
+            rule = attrs.evolve(rule, method=attrs.evolve(rule.method, best=ir.Cross("最大", "#" + node.key, None, None)))
+        reported = value is None or fields is not None
+        return ir.Leaf(node.key, node.kind, node.text, source, weight, rule, low, high,
+                       plain and isinstance(rule.method, ir.Direct), default, "optional" in x, fields, value,
+                       reported, _precision(node), conditions)
+
+    # ------------------------------------------------------------ the scheme
+    def run(self) -> ir.Program | None:
+        s = self.s
+        tree = self.each(s.roots, lambda r: self.node(r), lambda r: r.place.source)
+        blocks: dict[str, list[ir.Node]] = {}
+        for b in s.unit_blocks:
+            lowered = self.each([b], lambda r: self.node(r), lambda r: r.place.source)
+            blocks.setdefault(b.unit or "", []).extend(lowered)
+        groups = self.each(s.groups.values(), self.group, lambda g: g.place.source)
+        views = self.views()
+        vetoes = self.each(s.vetoes, lambda v: ir.Veto(v[0].name.text, self.checked_cond(v[0].cond, v[0].span, "否决"),
+                                                      v[0].effect == "exclude", v[0].grade.text), lambda v: v[1])
+        for exempt, src in s.exempts:
+            self.diags.append(error("E0503", "免扣 尚不支持评分", "exemptions are not scored yet", exempt.span, src,
+                                    hint="评分时不会免扣；可在结果中直接填报扣分后的值"))
+        for c in s.classes.values():
+            for o in c.overrides:
+                self.diags.append(error("E0503", f"单位类别中的“指标 {o.id} 取 …”尚不支持评分",
+                                        "class overrides are not scored yet", o.span, c.place.source))
+        inputs = tuple(ir.Input(n, i.label, _source(i.place), _f(i.full), i.optional, _f(i.default), i.shared)
+                       for n, i in s.inputs.items())
+        if self.diags:
+            return None
+        all_nodes = list(ir.walk_nodes(tree)) + [n for b in blocks.values() for n in ir.walk_nodes(b)]
+        stages, own = self.stages(tree, blocks, views, groups)
+        if stages is None:
+            return None
+        known = {n.key for n in ir.walk_nodes(tree)} | set(s.inputs) | set(s.groups)
+        known |= {f.name for v in views for f in v.every}
+        known |= _fact_names(all_nodes, groups, vetoes)
+        known |= {n.name for lf in all_nodes if isinstance(lf, ir.Leaf) and lf.value is not None
+                  for n in _walk(lf.value) if isinstance(n, ir.Value)}
+        grades = s.grades
+        ranking = ir.Ranking(
+            bool(s.ranking and s.ranking.by_class), bool(s.ranking and s.ranking.ascending),
+            tuple((g.name.text, g.op, _f(g.bound)) for g in grades.grades) if grades else (),
+            tuple((q.grade.text, q.op, _f(q.amount), q.by_class) for q in grades.quotas) if grades else (),
+            tuple(vetoes))
+        meta = (("title", s.title), ("year", s.year), ("source", s.source), ("templates", tuple(s.chain)),
+                ("docno", s.meta.get("docno")), ("total", Fraction(s.total())),
+                ("leaves", tuple(n.key for r in s.roots for n in r.leaves())), ("classes", tuple(s.classes)),
+                ("inputs", tuple(s.inputs)), ("groups", tuple(s.groups)), ("formulas", tuple(s.formulas)))
+        return ir.Program(
+            s.title, meta, s.source, (s.precision.places, s.precision.mode) if s.precision else None, s.rescale,
+            tuple(tree), tuple("not_summed" not in r.flags for r in s.roots),
+            tuple((u, tuple(ns)) for u, ns in sorted(blocks.items())), tuple(s.classes), inputs, tuple(groups),
+            tuple(views), stages, own, ranking, frozenset(known),
+            tuple((u, frozenset(n.key for n in ir.walk_nodes(ns))) for u, ns in sorted(blocks.items())),
+            self.block_classes())
+
+    def each(self, items: Iterable, lower, source_of) -> list:
+        out = []
+        for item in items:
+            try:
+                out.append(lower(item))
+            except Refused as err:
+                self.refuse(err, source_of(item))
+        return out
+
+    def checked_cond(self, cond: A.Cond, span: Span, what: str) -> ir.Cond:
+        _shallow(cond, span)
+        return self.cond(cond, what)
+
+    def group(self, g: M.Group) -> ir.Group:
+        entries = []
+        for e in g.entries:
+            try:
+                rule = self.rule(e.inline_method or e.method, e.place.source, None, entry_of=g)
+            except Refused as err:
+                self.refuse(err, e.place.source)
+                continue
+            std = _standard(rule.method)
+            if isinstance(rule.method, ir.VsBest) or (std is not None and not isinstance(std, ir.Const)) \
+                    or rule.value is not None:
+                self.refuse(Refused("E0503", f"{g.name}.{e.name}：加减分组的项目只按填报的次数、级别或金额计分",
+                                    "group entries score what is reported", e.place.span), e.place.source)
+                continue
+            entries.append(ir.Entry(e.name, e.label, _source(e.place), _f(e.cap), rule))
+        return ir.Group(g.name, g.label, _source(g.place), g.kind == "deduct", _f(g.cap), g.may_negative,
+                        tuple(entries))
+
+    # ------------------------------------------------------------ formulas and stages
+    def views(self) -> list[ir.View]:
+        s = self.s
+        out = []
+        lowered: dict[int, ir.Formula] = {}
+        for cls in (None, *s.classes):
+            view = dict(s.formulas)
+            if cls is not None:
+                view.update({f.name: f for f in s.classes[cls].formulas})
+            total = _final_formula(s, view)
+            every = []
+            for f in view.values():
+                if id(f) not in lowered:
+                    try:
+                        lowered[id(f)] = self.formula(f)
+                    except Refused as err:
+                        self.refuse(err, f.place.source)
+                        continue
+                every.append(lowered[id(f)])
+            used = _reachable(view, total)
+            needed = frozenset(s.inputs) if not view else frozenset(
+                n for n in s.inputs if any(n in A.refs(view[u].expr) for u in used))
+            out.append(ir.View(cls, tuple(f for f in every if f.name in used), tuple(every), total, needed))
+        return out
+
+    def formula(self, f: M.FormulaModel) -> ir.Formula:
+        _shallow(f.expr, f.place.span)
+        expr = ir.External(f.expr.text) if isinstance(f.expr, A.External) else self.expr(f.expr, "formula")
+        precision = (f.precision.places, f.precision.mode) if f.precision else None
+        return ir.Formula(f.name, _source(f.place), expr, precision)
+
+    def stages(self, tree, blocks, views, groups):
+        """Cross-unit values in dependency order: a value that itself needs an aggregate is computed in
+        a later stage than that aggregate. A cycle is refused (E0601)."""
+        specs: dict[tuple, set] = {}  # spec → the specs its value needs
+        formulas = {f.name: f for v in views for f in v.every}
+        nodes = {n.key: n for n in ir.walk_nodes(tree)}
+        for ns in blocks.values():
+            nodes.update({n.key: n for n in ir.walk_nodes(ns)})
+        own: dict[str, ir.Leaf] = {}
+
+        def needs_of_expr(e, seen) -> set:
+            out: set = set()
+            for n in _walk(e):
+                if isinstance(n, ir.Cross):
+                    out.add((n.func, n.name, n.scope))
+                elif isinstance(n, ir.Ref):
+                    out |= needs_of_name(n.name, seen)
+            return out
+
+        def needs_of_name(name, seen) -> set:
+            if name in seen:
+                return set()
+            seen = seen | {name}
+            if name in formulas:
+                return needs_of_expr(formulas[name].expr, seen)
+            if name in nodes:
+                return {spec for n in ir.walk_nodes([nodes[name]]) if isinstance(n, ir.Leaf)
+                        for spec in leaf_specs(n)}
+            return set()
+
+        def leaf_specs(leaf: ir.Leaf) -> set:
+            out = set()
+            for e in (leaf.value, _standard(leaf.rule.method)):
+                if e is not None:
+                    out |= {(n.func, n.name, n.scope) for n in _walk(e) if isinstance(n, ir.Cross)}
+            if isinstance(leaf.rule.method, ir.VsBest):
+                out.add(("最大", "#" + leaf.key, None))
+            return out
+
+        pending = set()
+        for v in views:
+            for f in v.every:
+                pending |= needs_of_expr(f.expr, frozenset())
+        for n in nodes.values():
+            if isinstance(n, ir.Leaf):
+                pending |= leaf_specs(n)
+                if isinstance(n.rule.method, ir.VsBest):
+                    own["#" + n.key] = n
+        while pending:
+            spec = pending.pop()
+            if spec in specs:
+                continue
+            name = spec[1]
+            if name.startswith("#"):
+                leaf = own[name]
+                specs[spec] = {x for x in leaf_specs(leaf) if x[1] != name}
+            else:
+                specs[spec] = needs_of_name(name, frozenset())
+            pending |= specs[spec] - set(specs)
+        order: list[list[ir.CrossSpec]] = []
+        level: dict[tuple, int] = {}
+        remaining = dict(specs)
+        while remaining:
+            ready = [s for s, deps in remaining.items() if all(d in level for d in deps)]
+            if not ready:
+                names = sorted({s[1] for s in remaining})
+                f = next((self.s.formulas[n] for n in names if n in self.s.formulas), None)
+                place = f.place if f is not None else M.Place(self.s.source, Span(1, 1, 1, 2))
+                self.diags.append(error("E0601", f"跨单位函数互相依赖，形成循环：{'、'.join(names)}",
+                                        "cross-unit values form a cycle", place.span, place.source,
+                                        hint="名次、均值等不能用到依赖它自己的值"))
+                return None, ()
+            for s in ready:
+                level[s] = 1 + max((level[d] for d in remaining[s]), default=-1)
+                del remaining[s]
+        for s, lv in sorted(level.items(), key=lambda t: (t[1], t[0][0], t[0][1], t[0][2] or "")):
+            while len(order) <= lv:
+                order.append([])
+            order[lv].append(ir.CrossSpec(*s))
+        return tuple(tuple(st) for st in order), tuple(sorted(own.items()))
+
+    def block_classes(self) -> tuple[tuple[str, frozenset[str | None]], ...]:
+        tree = {n.key for r in self.s.roots for n in r.walk()}
+        out: dict[str, set[str | None]] = {}
+        for b in self.s.unit_blocks:
+            for n in b.walk():
+                if n.key not in tree:
+                    out.setdefault(n.key, set()).add(self.s.unit_block_classes.get(b.unit))
+        return tuple((k, frozenset(v)) for k, v in sorted(out.items()))
+
+
+_DIRECT = ir.Rule(ir.Direct(), None, None, True, None, None, None, False)
+_ATTR_WORDS = {"fields": "输入项", "value": "取值", "missing": "缺失 取", "optional": "可缺", "default": "默认"}
+
+
+def _walk(e):
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if n is None:
+            continue
+        yield n
+        if isinstance(n, ir.Bin):
+            stack += [n.left, n.right]
+        elif isinstance(n, ir.Neg):
+            stack.append(n.operand)
+        elif isinstance(n, ir.Pick):
+            stack += list(n.args)
+        elif isinstance(n, ir.Cross):
+            stack.append(n.own)
+        elif isinstance(n, ir.Cmp):
+            stack += [n.left, n.right]
+        elif isinstance(n, (ir.All, ir.AnyOf)):
+            stack += list(n.items)
+        elif isinstance(n, ir.Not):
+            stack.append(n.item)
+
+
+def _standard(m: ir.Method):
+    return m.standard if isinstance(m, ir.Deviation) else None
+
+
+def _fact_names(nodes, groups, vetoes) -> set[str]:
+    """Names that conditions read from the results (有 X, X >= 60%): allowed as results keys."""
+    conds: list = []
+    for n in nodes:
+        if n.conditions is not None:
+            conds += [n.conditions.applies, n.conditions.gate]
+        if isinstance(n, ir.Leaf):
+            conds.append(n.rule.gate)
+    conds += [e.rule.gate for g in groups for e in g.entries]
+    conds += [v.cond for v in vetoes]
+    return {x.name for c in conds for x in _walk(c) if isinstance(x, (ir.Has, ir.Value))}
+
+
+def _starts_from_zero(core: ir.Method) -> bool:
+    if isinstance(core, ir.Count):
+        return core.from_zero
+    if isinstance(core, ir.Levels):
+        return core.quota is None and all(s[1] == "add" for _l, s in core.step or ())
+    return isinstance(core, (ir.Highest, ir.Direct))
+
+
+def _with_caps(core, add, deduct):
+    if isinstance(core, ir.Levels):
+        return ir.Levels(core.levels, core.quota, core.step, core.short, core.after, core.whole, add, deduct)
+    return ir.Parts(core.rows, add, deduct)
+
+
+def _need(c: dict, kind: str, m: A.Method, word: str) -> A.Clause:
+    if kind not in c:
+        raise Refused("E0501", f"评分法缺少“{word}”", f"method needs {word}", m.span)
+    return c[kind]
+
+
+def _amount(row: A.Row) -> tuple[str, Fraction]:
+    if row.value_kind == "step":  # 逾期: 每次 扣 0.3 (a 合计 row)
+        return row.value.effect, _f(row.value.amount)
+    if row.value_kind == "amount":
+        return ("share" if row.value.percent else "points"), _f(row.value)
+    if row.value_kind in ("full", "zero"):
+        return row.value_kind, Fraction(0)
+    return row.value_kind, _f(row.value)  # deduct / add
+
+
+def _size(step: A.Step) -> Fraction:
+    size = Fraction(step.size) if step.size is not None else Fraction(1)
+    return size / 100 if step.percent else size
+
+
+def _step(step: A.Step) -> ir.Step:
+    if step.table:
+        raise Refused("E0501", "分级的加减分表（每篇 {省级 …}）要和按级别的结果一起用：配额 {…} 或 每篇 {…}",
+                      "per-level steps belong to a per-level method", step.span)
+    return (_size(step), step.effect, _f(step.amount))
+
+
+def _level_steps(step: A.Step) -> tuple[tuple[str, ir.Step], ...]:
+    if step.table:
+        return tuple((name, (_size(step), effect, _f(amount))) for name, effect, amount in step.table)
+    return (("*", (_size(step), step.effect, _f(step.amount))),)
+
+
+def _precision(node: M.Node) -> tuple[int, str] | None:
+    p = node.fields.get("precision")
+    return (p.places, p.mode) if p is not None else None
+
+
+def _check_intervals(rows, m: A.Method) -> None:
+    """A range table matches exactly one row: overlapping intervals are an error (DMN 'unique')."""
+    for i, a in enumerate(rows):
+        for b in rows[i + 1:]:
+            lo, hi = max(a[0], b[0]), min(a[1], b[1])
+            touching = lo == hi and ((a[0] == lo and a[2] and b[1] == lo and b[3]) or
+                                     (b[0] == lo and b[2] and a[1] == lo and a[3]))
+            if lo < hi or touching:
+                raise Refused("E0502", "区间表中的区间互相重叠，同一实际值会匹配两行", "range rows overlap", m.span)
+
+
+def _final_formula(s: M.Scheme, view: dict) -> str | None:
+    """The total: the ranking basis if declared, else the last formula no other formula uses."""
+    if not view:
+        return None
+    if s.ranking is not None and s.ranking.basis.text in view:
+        return s.ranking.basis.text
+    used = set().union(*(A.refs(f.expr) for f in view.values()))
+    roots = [n for n in view if n not in used]
+    return roots[-1] if roots else list(view)[-1]
+
+
+def _reachable(view: dict, total: str | None) -> set[str]:
+    seen: set[str] = set()
+    stack = [total] if total else []
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in view:
+            continue
+        seen.add(name)
+        stack += [r for r in A.refs(view[name].expr) if r in view]
+    return seen
+
+
+def lower(scheme: M.Scheme) -> tuple[ir.Program | None, list[Diagnostic]]:
+    """The program of a checked scheme, or the located errors that stop it. Every named method is
+    lowered on its own too (a template's methods are checked even where no item uses them yet)."""
+    lowering = Lowering(scheme)
+    for name, m in scheme.methods.items():
+        try:
+            lowering.rule(name, m.place.source, ANY_FIELDS)
+        except Refused as err:
+            lowering.refuse(err, m.place.source)
+    if scheme.kind != "scheme":
+        return None, lowering.diags
+    return lowering.run(), lowering.diags
