@@ -93,6 +93,11 @@ class Checker:
 
     # ------------------------------------------------------------------ one node
     def check_node(self, node: M.Node):
+        if node.declared is not None and node.declared < 0:
+            self.out.append(error(
+                "E0307", f"{node.key} 的分值是负数 {fmt(node.declared)}", "points must not be negative",
+                node.points_place.span, node.points_place.source, label="负的分值",
+                hint="扣分写成正数并用“扣”表示方向；允许得负分请写 可为负 或 范围 [-1.5, 1.25]"))
         if not node.children and node.kind != M.CATEGORY:
             self.check_leaf(node)
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from . import ast as A
 from . import model as M
 from .checks import count_of, fmt
 
@@ -18,6 +19,15 @@ def _dec(value):
     return None if value is None else fmt(value)
 
 
+def _field(value):
+    """A field as JSON: texts as they are, a deadline as its text, 精度 as {"places", "mode"}."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, A.Precision):
+        return {"places": value.places, "mode": value.mode}
+    return getattr(value, "text", value)
+
+
 def node_to_dict(node: M.Node) -> dict:
     out = {
         "kind": node.kind, "key": node.key, "text": node.text, "level": node.level,
@@ -26,7 +36,7 @@ def node_to_dict(node: M.Node) -> dict:
         "counts": {k: count_of(node, k) for k in ("level1", "level2", "items")},
         "declared_counts": {k: n for k, n, _p in node.declared_counts},
         "flags": sorted(node.flags),
-        "fields": {k: (list(v) if isinstance(v, tuple) else getattr(v, "text", v)) for k, v in node.fields.items()},
+        "fields": {k: _field(v) for k, v in node.fields.items()},
         "exceptions": [{"rule": r, "reason": why} for r, why, _p in node.exceptions],
         "line": node.place.span.line, "file": node.place.source,
     }
