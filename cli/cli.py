@@ -10,13 +10,36 @@ import click
 from kaoping.dsl.diagnostics import Severity, render, render_short, to_json
 from kaoping.dsl.inspect import render_tree, scheme_to_dict
 from kaoping.dsl.load import CheckResult, check_path
+from kaoping.dsl.source import visible
+
+
+def _echo(text: str, err: bool = False) -> None:
+    """Text made of file contents (names, labels, values): control characters escaped, lines kept."""
+    click.echo(visible(text, newline=True), err=err)
+
+
+def _safe_streams() -> None:
+    """A console that cannot encode a character (GBK on Chinese Windows: 䶮, an emoji; a lone
+    surrogate) prints an escape instead of raising UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a closed or unusual stream: leave it as it is
+                pass
+
+
+def templates_option(command):
+    return click.option(
+        "--templates", "templates", multiple=True, envvar="KAOPING_TEMPLATES",
+        type=click.Path(file_okay=False), help="模板目录：`继承` 还可以在这里查找（可写多次；环境变量 KAOPING_TEMPLATES）")(command)
 
 
 def _print_diagnostics(result: CheckResult, fmt: str, show_notes: bool = True) -> None:
     for d in result.diagnostics:
         if d.severity is Severity.NOTE and not show_notes:
             continue
-        click.echo(render(d, result.sources) + "\n" if fmt == "human" else render_short(d))
+        click.echo(render(d, result.sources) + "\n" if fmt == "human" else render_short(d))  # both escape
 
 
 def _summary(result: CheckResult) -> str:
@@ -29,6 +52,7 @@ def _summary(result: CheckResult) -> str:
 @click.version_option(package_name="kaoping")
 def main() -> None:
     """kaoping (考评): check, inspect, compile and score assessment schemes (.scheme files)."""
+    _safe_streams()
 
 
 @main.command()
@@ -36,15 +60,16 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["human", "short", "json"]), default="human",
               help="human: 带源码与箭头; short: 每条一行; json: 供编辑器与工具使用")
 @click.option("--no-notes", is_flag=True, help="不显示提示（note），只显示错误与警告")
-def check(files, fmt, no_notes):
+@templates_option
+def check(files, fmt, no_notes, templates):
     """检查方案文件 / check scheme files. Exit 0: no errors; 1: errors found; 2: usage error."""
-    results = [check_path(f) for f in files]
+    results = [check_path(f, templates) for f in files]
     if fmt == "json":
         click.echo(to_json([d for r in results for d in r.diagnostics]))
     else:
         for f, r in zip(files, results):
             _print_diagnostics(r, fmt, not no_notes)
-            click.echo(f"{f}: {_summary(r)}", err=fmt == "short")
+            click.echo(f"{visible(f)}: {_summary(r)}", err=fmt == "short")
     sys.exit(0 if all(r.ok for r in results) else 1)
 
 
@@ -52,17 +77,18 @@ def check(files, fmt, no_notes):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出整棵树")
 @click.option("--items", is_flag=True, help="同时列出二级指标")
-def inspect(file, as_json, items):
+@templates_option
+def inspect(file, as_json, items, templates):
     """显示方案的指标树、合计、计数与上限 / show the tree with computed totals, counts and caps."""
-    result = check_path(file)
+    result = check_path(file, templates)
     if result.scheme is None:
         _print_diagnostics(result, "human")
         sys.exit(1)
     if as_json:
         click.echo(json.dumps(scheme_to_dict(result.scheme), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_tree(result.scheme, items=items))
-    for d in result.errors:  # the tree is shown, and so is what is wrong with it
+        _echo(render_tree(result.scheme, items=items))
+    for d in result.errors:  # the tree is shown, and so is what is wrong with it (render_short escapes)
         click.echo(render_short(d), err=True)
     sys.exit(0 if result.ok else 1)
 
@@ -73,58 +99,73 @@ def inspect(file, as_json, items):
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               help="table: 得分说明与排名; json: 稳定的 JSON 格式（见 docs/scoring.md）")
 @click.option("--items/--no-items", default=True, help="得分说明中是否列出二级指标")
-def score(scheme, results, fmt, items):
-    """按方案为考评结果评分 / score RESULTS (JSON or CSV) with SCHEME; rank units by class."""
+@templates_option
+def score(scheme, results, fmt, items, templates):
+    """按方案为考评结果评分 / score RESULTS (JSON, CSV or xlsx) with SCHEME; rank units by class."""
     from kaoping.compiler.explain import explain_text, ranking_text, report_json
-    from kaoping.compiler.results import read_results
+    from kaoping.compiler.results import errors, missing_units, read_results, scheme_units, unreported
     from kaoping.compiler.scoring import score_units
 
-    checked = check_path(scheme)
+    checked = check_path(scheme, templates)
     if not checked.ok:
         _print_diagnostics(checked, "short", show_notes=False)
-        click.echo(f"{scheme}: 方案有错误，不能评分 / the scheme has errors", err=True)
+        click.echo(f"{visible(scheme)}: 方案有错误，不能评分 / the scheme has errors", err=True)
         sys.exit(1)
     units, problems = read_results(results)
+    problems += missing_units(scheme_units(checked.scheme), units)
     for p in problems:
-        click.echo(f"{p.place}: [{p.code}] {p.message}", err=True)
-    if problems:
-        sys.exit(1)
+        click.echo(visible(_problem_line(p.place, p.code, p.message, p.severity)), err=True)
     scores = score_units(checked.program, units)
+    if errors(problems):
+        # the values that could be read are checked in the same pass; no totals are shown
+        for p in unreported(scores, units):
+            click.echo(visible(_problem_line(p["place"], p["code"], p["message"])), err=True)
+        click.echo(f"{visible(results)}: 结果有问题，未评分 / the results have problems", err=True)
+        sys.exit(1)
     if fmt == "json":
         click.echo(json.dumps(report_json(checked.scheme.title, scores), ensure_ascii=False, indent=2))
     else:
-        click.echo(f"{checked.scheme.title}：{len(scores)} 个单位\n")
+        _echo(f"{checked.scheme.title}：{len(scores)} 个单位\n")
         for s in scores:
-            click.echo(explain_text(s, items=items) + "\n")
-        click.echo(ranking_text(scores))
+            _echo(explain_text(s, items=items) + "\n")
+        _echo(ranking_text(scores))
     sys.exit(1 if any(s["problems"] for s in scores) else 0)
+
+
+def _problem_line(place, code, message, severity="error") -> str:
+    return f"{place}: {'提示 ' if severity == 'note' else ''}[{code}] {message}"
 
 
 @main.command(name="compile")
 @click.argument("scheme", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="生成的 Python 模块路径")
-def compile_(scheme, output):
+@templates_option
+def compile_(scheme, output, templates):
     """把方案编译为只依赖标准库的 Python 评分模块 / compile SCHEME to a standalone Python module."""
     from pathlib import Path
 
     from kaoping.compiler.emit import compile_program
 
-    checked = check_path(scheme)
+    checked = check_path(scheme, templates)
     if not checked.ok:
         _print_diagnostics(checked, "short", show_notes=False)
-        click.echo(f"{scheme}: 方案有错误，不能编译 / the scheme has errors", err=True)
+        click.echo(f"{visible(scheme)}: 方案有错误，不能编译 / the scheme has errors", err=True)
         sys.exit(1)
     source = compile_program(checked.program, Path(scheme).name)
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    Path(output).write_text(source, encoding="utf-8")
-    click.echo(f"{output}: {len(source.splitlines())} 行 / lines")
+    try:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(source, encoding="utf-8")
+    except OSError as err:
+        click.echo(f"{visible(output)}: 无法写入生成的模块：{err.strerror or err} / cannot write the module", err=True)
+        sys.exit(1)
+    click.echo(f"{visible(output)}: {len(source.splitlines())} 行 / lines")
 
 
 def _print_findings(findings) -> bool:
     ok = True
     for f in findings:
         mark = "通过" if f.ok else "不通过"
-        click.echo(f"[{mark}] {f.property}" + (f"：{f.detail}" if f.detail else ""))
+        _echo(f"[{mark}] {f.property}" + (f"：{f.detail}" if f.detail else ""))
         if f.counterexample is not None:
             ok = False
             click.echo("  反例（结果文件）/ counterexample:\n  " +
@@ -135,11 +176,12 @@ def _print_findings(findings) -> bool:
 @main.command()
 @click.argument("scheme", type=click.Path(dir_okay=False))
 @click.option("--examples", default=200, show_default=True, help="每个性质随机尝试的结果数")
-def verify(scheme, examples):
+@templates_option
+def verify(scheme, examples, templates):
     """在随机结果上验证性质：不超上限、提高一档不降分、方案声明的性质 / try the properties on random results."""
     from kaoping.compiler.verify import verify as run_verify
 
-    checked = check_path(scheme)
+    checked = check_path(scheme, templates)
     if not checked.ok:
         _print_diagnostics(checked, "short", show_notes=False)
         sys.exit(1)
@@ -148,11 +190,12 @@ def verify(scheme, examples):
 
 @main.command(name="test")
 @click.argument("scheme", type=click.Path(dir_okay=False))
-def test_(scheme):
+@templates_option
+def test_(scheme, templates):
     """运行方案中的用例 / run the scheme's cases (用例)."""
     from kaoping.compiler.verify import run_cases
 
-    checked = check_path(scheme)
+    checked = check_path(scheme, templates)
     if not checked.ok:
         _print_diagnostics(checked, "short", show_notes=False)
         sys.exit(1)

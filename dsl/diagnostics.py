@@ -13,7 +13,7 @@ from typing import Iterable
 import attrs
 from wcwidth import wcswidth
 
-from .source import Source, Span
+from .source import Source, Span, visible
 
 
 class Severity(enum.Enum):
@@ -73,38 +73,39 @@ def _width(text: str) -> int:
 def _snippet(src: Source | None, span: Span, label: str, gutter: int) -> list[str]:
     if src is None or span.line <= 0:
         return []
-    line = src.line_text(span.line).replace("\t", " ")
+    raw = src.line_text(span.line).replace("\t", " ")
     start = max(span.column - 1, 0)
-    end = span.end_column - 1 if span.end_line == span.line else len(line)
-    end = max(min(end, len(line)), start + 1)
-    pad = " " * _width(line[:start])
-    carets = "^" * max(_width(line[start:end]), 1)
+    end = span.end_column - 1 if span.end_line == span.line else len(raw)
+    end = max(min(end, len(raw)), start + 1)
+    # carets are placed on the line as shown, escapes included (visible() before measuring)
+    pad = " " * _width(visible(raw[:start]))
+    carets = "^" * max(_width(visible(raw[start:end])), 1)
     num = str(span.line).rjust(gutter)
     blank = " " * gutter
-    out = [f"{blank} │", f"{num} │ {line}", f"{blank} │ {pad}{carets}" + (f" {label}" if label else "")]
+    out = [f"{blank} │", f"{num} │ {visible(raw)}", f"{blank} │ {pad}{carets}" + (f" {visible(label)}" if label else "")]
     return out
 
 
 def render(diag: Diagnostic, sources: dict[str, Source]) -> str:
     """The long form: header, location, source line with carets, related places, hint."""
     sp = diag.span
-    lines = [f"{diag.severity.value}[{diag.code}]: {diag.message}"]
+    lines = [f"{diag.severity.value}[{diag.code}]: {visible(diag.message)}"]
     gutter = max(len(str(sp.line)), *(len(str(r.span.line)) for r in diag.related), 1)
-    lines.append(f"{' ' * gutter}┌─ {diag.source}:{sp.line}:{sp.column}")
+    lines.append(f"{' ' * gutter}┌─ {visible(diag.source)}:{sp.line}:{sp.column}")
     lines += _snippet(sources.get(diag.source), sp, diag.label, gutter)
     for rel in diag.related:
         name = rel.source or diag.source
-        lines.append(f"{' ' * gutter}├─ {name}:{rel.span.line}:{rel.span.column}")
+        lines.append(f"{' ' * gutter}├─ {visible(name)}:{rel.span.line}:{rel.span.column}")
         lines += _snippet(sources.get(name), rel.span, rel.message, gutter)
-    lines.append(f"{' ' * gutter} = {diag.gloss}")
+    lines.append(f"{' ' * gutter} = {visible(diag.gloss)}")
     if diag.hint:
-        lines.append(f"{' ' * gutter} = 提示: {diag.hint}")
+        lines.append(f"{' ' * gutter} = 提示: {visible(diag.hint)}")
     return "\n".join(lines)
 
 
 def render_short(diag: Diagnostic) -> str:
     sp = diag.span
-    return f"{diag.source}:{sp.line}:{sp.column}: {diag.severity.value}[{diag.code}]: {diag.message}"
+    return f"{visible(diag.source)}:{sp.line}:{sp.column}: {diag.severity.value}[{diag.code}]: {visible(diag.message)}"
 
 
 def to_dict(diag: Diagnostic) -> dict:

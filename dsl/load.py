@@ -16,7 +16,8 @@ from .diagnostics import Diagnostic, Severity, error
 from .lower import lower
 from .parser import parse
 from .resolve import Resolver, check_depth
-from .source import DecodeProblem, Source, Span, decode
+from .source import MAX_SCHEME_BYTES, DecodeProblem, FileProblem, Source, Span, decode, read_file
+from .templates import TemplateRoots
 
 MAX_TEMPLATE_CHAIN = 8
 # Sums of points are exact: literals have at most 60 digits (lower.MAX_DIGITS), so this precision
@@ -41,11 +42,11 @@ class CheckResult:
 
 
 def _read(path: Path, name: str) -> tuple[Source | None, list[Diagnostic]]:
+    """A scheme or template file: a regular file of at most MAX_SCHEME_BYTES (read_file), UTF-8."""
     try:
-        data = path.read_bytes()
-    except OSError as err:
-        return None, [error("E0002", f"无法读取文件：{err.strerror or err}", "cannot read the file",
-                            Span(0, 0, 0, 0), name)]
+        data = read_file(path, MAX_SCHEME_BYTES)
+    except FileProblem as p:
+        return None, [error("E0002", p.message, p.gloss, Span(1, 1, 1, 2), name)]
     try:
         text = decode(data)
     except DecodeProblem as p:
@@ -67,32 +68,38 @@ def _blank(text: str) -> bool:
     return True
 
 
-def check_text(text: str, name: str = "<text>", base_dir: Path | None = None) -> CheckResult:
-    return _check(Source(name, text), base_dir or Path.cwd(), {})
+def check_text(text: str, name: str = "<text>", base_dir: Path | None = None,
+               templates: tuple = ()) -> CheckResult:
+    """Check a scheme given as text; `继承` resolves under base_dir (default: the current folder)
+    or one of the template roots `templates`."""
+    base = base_dir or Path.cwd()
+    return _check(Source(name, text), base, {}, TemplateRoots(base, templates))
 
 
-def check_path(path: str | os.PathLike) -> CheckResult:
+def check_path(path: str | os.PathLike, templates: tuple = ()) -> CheckResult:
+    """Check a scheme file; `继承` resolves under the file's own folder or one of the template roots
+    `templates` (the CLI's --templates and KAOPING_TEMPLATES), nowhere else."""
     name = os.fspath(path)
     source, diags = _read(Path(path), name)
     if source is None:
         return CheckResult(None, diags, {})
-    return _check(source, Path(path).parent, {})
+    return _check(source, Path(path).parent, {}, TemplateRoots(Path(path).parent, templates))
 
 
-def _check(source: Source, base_dir: Path, sources: dict) -> CheckResult:
+def _check(source: Source, base_dir: Path, sources: dict, roots: TemplateRoots) -> CheckResult:
     """Parse, resolve and check with the cyclic garbage collector paused: the AST and the model are
     acyclic and freed by reference counting, and a collector rescanning them as they grow makes
     checking large schemes superlinear (bench/parse_check.py)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_files(source, base_dir, sources)
+        return _check_files(source, base_dir, sources, roots)
     finally:
         if enabled:
             gc.enable()
 
 
-def _check_files(source: Source, base_dir: Path, sources: dict) -> CheckResult:
+def _check_files(source: Source, base_dir: Path, sources: dict, roots: TemplateRoots) -> CheckResult:
     sources[source.name] = source
     files = []  # (name, AST) from the scheme to its root template
     diags: list[Diagnostic] = []
@@ -109,17 +116,24 @@ def _check_files(source: Source, base_dir: Path, sources: dict) -> CheckResult:
         files.append((current.name, tree))
         if tree.inherit is None:
             break
-        target = current_dir / tree.inherit
-        name = os.path.normpath(os.path.join(os.path.dirname(current.name), tree.inherit))
+        found = roots.find(tree.inherit, current_dir, current.name)
+        if isinstance(found, Diagnostic):
+            diags.append(attrs.evolve(found, span=tree.inherit_span, source=current.name))
+            return CheckResult(None, diags, sources)
+        target, name = found
         if name in (n for n, _ in files) or len(files) > MAX_TEMPLATE_CHAIN:
             diags.append(error("E0106", f"模板继承形成循环或过长：{tree.inherit}", "template chain loops",
                                tree.inherit_span, current.name))
             return CheckResult(None, diags, sources)
         nxt, problems = _read(target, name)
         if nxt is None:
-            diags.append(error("E0106", f"找不到继承的模板“{tree.inherit}”", "inherited template not found",
-                               tree.inherit_span, current.name, label="按本文件所在目录查找",
-                               hint=problems[0].message if problems else ""))
+            diags.append(error("E0106", f"无法读取继承的模板“{tree.inherit}”", "cannot read the inherited template",
+                               tree.inherit_span, current.name, hint=problems[0].message if problems else ""))
+            return CheckResult(None, diags, sources)
+        if not roots.looks_like_scheme(nxt.text):
+            diags.append(error("E0109", f"继承的文件“{tree.inherit}”不是方案或模板", "the inherited file is not a scheme",
+                               tree.inherit_span, current.name,
+                               hint="模板文件以 模板 \"标题\" { … } 开始；不显示该文件的内容"))
             return CheckResult(None, diags, sources)
         sources[name] = nxt
         current, current_dir = nxt, target.parent

@@ -27,8 +27,8 @@ from .source import Span
 BUILTIN = {"直接赋分": "direct", "direct": "direct", "是否": "yes_no", "yes_no": "yes_no"}
 CROSS_FUNCTIONS = ("均值", "最大", "最小", "名次")
 ALL_UNITS = "全部单位"
-MAX_NESTING = 100  # expressions and conditions: deeper is refused (E0109), never a RecursionError
-MAX_DIGITS = 60  # significant digits and exponent of a number the scoring reads (E0110)
+MAX_NESTING = 100  # expressions and conditions: deeper is refused (E0111), never a RecursionError
+MAX_DIGITS = 60  # significant digits and exponent of a number the scoring reads (E0112)
 
 CLAUSE_WORDS = {
     "cap": "上限", "floor": "下限", "target": "目标", "standard": "标准", "at_most": "最多",
@@ -107,14 +107,14 @@ def _depth(node) -> int:
 
 def _shallow(node, span: Span, source: str | None = None) -> None:
     if _depth(node) > MAX_NESTING:
-        raise Refused("E0109", f"表达式或条件嵌套过深（超过 {MAX_NESTING} 层）", "nested too deeply", span,
+        raise Refused("E0111", f"表达式或条件嵌套过深（超过 {MAX_NESTING} 层）", "nested too deeply", span,
                       "请拆成几个 得分 公式", source)
 
 
 def _number(value: Decimal, span: Span, source: str | None = None) -> Fraction:
     sign, digits, exponent = value.as_tuple()
     if not isinstance(exponent, int) or len(digits) > MAX_DIGITS or abs(exponent) > MAX_DIGITS:
-        raise Refused("E0110", f"数字过长（有效数字和指数都不能超过 {MAX_DIGITS} 位）", "number too long", span,
+        raise Refused("E0112", f"数字过长（有效数字和指数都不能超过 {MAX_DIGITS} 位）", "number too long", span,
                       source=source)
     return Fraction(value)
 
