@@ -651,8 +651,9 @@ class Env:
             return self.groups[name]["points"]
         if name in self.pts:
             return rescaled(*self.pts[name], rescale)
-        if self.unit_class not in dict(self.prog.block_classes).get(name, (self.unit_class,)):
-            return ZERO  # a unit block's section does not apply to a class whose units declare none
+        blocks = dict(self.prog.block_classes)
+        if name in blocks and self.unit_class not in blocks[name]:
+            return ZERO  # a unit block's section does not apply to this unit (docs/scoring.md)
         raise Problem("V0201", f"公式用到的“{name}”没有得分")
 
     def own(self, name):

@@ -448,8 +448,9 @@ class Program:
     ranking: Ranking
     known: frozenset[str]  # every key a results file may give
     unit_known: tuple[tuple[str, frozenset[str]], ...]
-    # a section only unit blocks declare → the classes of those units (for others it counts 0)
-    block_classes: tuple[tuple[str, frozenset[str | None]], ...]
+    # a section only unit blocks declare → the classes (属于 X) of the units declaring it: a unit of
+    # such a class must have its block; for other units the section does not apply (counts 0)
+    block_classes: tuple[tuple[str, frozenset[str]], ...]
 
 
 def walk_nodes(nodes):

@@ -753,13 +753,16 @@ class Lowering:
             order[lv].append(ir.CrossSpec(*s))
         return tuple(tuple(st) for st in order), tuple(sorted(own.items()))
 
-    def block_classes(self) -> tuple[tuple[str, frozenset[str | None]], ...]:
+    def block_classes(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        """Sections only unit blocks declare → the classes (属于 X) of the units declaring them. A unit
+        of such a class must have its own block; for any other unit the section does not apply."""
         tree = {n.key for r in self.s.roots for n in r.walk()}
-        out: dict[str, set[str | None]] = {}
+        out: dict[str, set[str]] = {}
         for b in self.s.unit_blocks:
+            cls = self.s.unit_block_classes.get(b.unit)
             for n in b.walk():
                 if n.key not in tree:
-                    out.setdefault(n.key, set()).add(self.s.unit_block_classes.get(b.unit))
+                    out.setdefault(n.key, set()).update([cls] if cls is not None else [])
         return tuple((k, frozenset(v)) for k, v in sorted(out.items()))
 
 
