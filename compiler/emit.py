@@ -11,6 +11,7 @@ same input gives byte-identical output, and the text is compiled before it is re
 from __future__ import annotations
 
 import inspect
+from typing import Any
 import attrs
 
 from kaoping.dsl import ir
@@ -80,7 +81,7 @@ class Records:
             return "frozenset((" + "".join(self.lit(v) + ", " for v in items) + "))"
         return q(value)  # str, int, bool, None, Fraction
 
-    def record(self, value: object) -> str:
+    def record(self, value: Any) -> str:
         key = (type(value), value)
         if key not in self.names:
             fields = ", ".join(f"{f.name}={self.lit(getattr(value, f.name))}" for f in attrs.fields(type(value)))

@@ -55,7 +55,7 @@ def missing_units(scheme_units, units: list[UnitResults]) -> list[ReadProblem]:
 
 def scheme_units(scheme) -> dict:
     """The units a scheme names in its 单位 blocks → where (file:line)."""
-    out = {}
+    out: dict[str, str] = {}
     for node in scheme.unit_blocks:
         out.setdefault(node.unit, f"{node.place.source}:{node.place.span.line}")
     for name in scheme.unit_block_classes:

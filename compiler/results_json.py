@@ -120,7 +120,8 @@ class _Reader:
             places = [f"{where}[{i}]" for i in range(len(units_doc))]
         else:
             units_doc, places = [doc], [top]
-        units, first = [], {}
+        units: list[UnitResults] = []
+        first: dict[str, str] = {}
         for u, where in zip(units_doc, places):
             unit = self.unit(u, where, len(units) + 1)
             if unit is None:
@@ -150,8 +151,8 @@ class _Reader:
         elif not isinstance(cls, str):
             self.problem("V0002", "单位类别（class）应为文字", f"{where}.class")
             cls = None
-        elif text_problem(cls, name=True):
-            self.problem("V0022", text_problem(cls, name=True), f"{where}.class")
+        elif (why := text_problem(cls, name=True)) is not None:
+            self.problem("V0022", why, f"{where}.class")
             cls = None
         else:
             cls = cls.strip() or None  # as in a table: an empty class is no class
@@ -188,8 +189,8 @@ class _Reader:
             self.problem(bad.code, bad.message, f"{where}.name")
         elif not isinstance(unit_name, str) or not unit_name.strip():
             self.problem("V0002", "单位名称（name）应为非空的文字", where)
-        elif text_problem(unit_name, name=True):
-            self.problem("V0022", text_problem(unit_name, name=True), f"{where}.name")
+        elif (why := text_problem(unit_name, name=True)) is not None:
+            self.problem("V0022", why, f"{where}.name")
         else:
             return unit_name.strip()
         return None

@@ -1035,8 +1035,8 @@ def score_unit(prog, unit, cross=None):
             _problem(pr, "V0102", f"方案中没有“{key}”（未知的编号或名称）", key)
     places = unit.get("places") or {}
     where = unit.get("place") or unit.get("name")
-    for p in pr:
-        p["place"] = places.get(p["key"], where) if p["key"] else where
+    for item in pr:
+        item["place"] = places.get(item["key"], where) if item["key"] else where
     inputs = list(env.inputs.values())
     return {"unit": unit.get("name"), "class": env.unit_class, "total": None if pr else total,
             "total_name": view.total, "formulas": env.done, "tree": tree, "inputs": inputs,

@@ -71,7 +71,8 @@ def text_problem(text: str, name: bool = False) -> str | None:
     (a value may: it is escaped wherever it is shown)."""
     if _SURROGATE.search(text):
         return "文字中有不成对的代理字符（如 \\ud800），不是有效的文字，请检查生成这个文件的程序"
-    if name and _CONTROL.search(text):
-        ch = _CONTROL.search(text).group()
+    control = _CONTROL.search(text) if name else None
+    if control:
+        ch = control.group()
         return f"名称中有控制字符（U+{ord(ch):04X}），请删去"
     return None

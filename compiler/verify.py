@@ -86,7 +86,7 @@ def _leaf_value(leaf: ir.Leaf):
 
 def valid_results(program: ir.Program):
     """A strategy for one unit's complete, valid results."""
-    classes = list(program.classes) or [None]
+    classes: list[str | None] = list(program.classes) or [None]
     blocks = dict(program.unit_trees)
     units = sorted(blocks) or ["单位"]
     facts = sorted(program.known - {n.key for n in ir.walk_nodes(program.tree)}

@@ -8,62 +8,61 @@ attributes are kept in the order written. The resolver (resolve.py) gives them m
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Union
+from typing import Any, Literal, Union
 
 import attrs
 
 from .source import Span
 
-frozen = attrs.frozen(slots=True)
 
 
-@frozen
+@attrs.frozen
 class Name:
     text: str
     span: Span
 
 
 # ---------------------------------------------------------------- expressions and conditions
-@frozen
+@attrs.frozen
 class Num:
     value: Decimal
     percent: bool
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Ref:
     name: str
     span: Span
 
 
-@frozen
+@attrs.frozen
 class AttrRef:
     name: str
     attr: str
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Call:
     func: str
     args: tuple["Expr", ...]
     span: Span
 
 
-@frozen
+@attrs.frozen
 class ItemRef:
     id: str
     span: Span
 
 
-@frozen
+@attrs.frozen
 class External:
     text: str
     span: Span
 
 
-@frozen
+@attrs.frozen
 class BinOp:
     op: str  # one of + - * /
     left: "Expr"
@@ -71,7 +70,7 @@ class BinOp:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Neg:
     operand: "Expr"
     span: Span
@@ -80,7 +79,7 @@ class Neg:
 Expr = Union[Num, Ref, AttrRef, Call, ItemRef, External, BinOp, Neg]
 
 
-@frozen
+@attrs.frozen
 class Compare:
     op: str  # one of >= <= > < != =
     left: Expr
@@ -88,13 +87,13 @@ class Compare:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Has:
     name: str
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Contains:
     subject: Expr
     needles: tuple[str, ...]
@@ -102,14 +101,14 @@ class Contains:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class BoolOp:
     op: str  # and / or / any
     items: tuple["Cond", ...]
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Not:
     item: "Cond"
     span: Span
@@ -144,48 +143,63 @@ def refs(node) -> set[str]:
 
 
 # ---------------------------------------------------------------- attributes
-@frozen
+# The closed sets of what the grammar can write: the lowering (lower.py) handles each member, and
+# the type checker fails the build when one is added without being handled there.
+AttrKey = Literal[
+    "full", "points", "weight", "cap", "counts_as", "declare", "method", "deadline", "leader", "owner", "person",
+    "assessor", "basis", "remark", "locked", "no_level2", "exception", "assume", "printed_id", "not_summed",
+    "range", "may_negative", "may_exceed", "applies", "not_applicable", "gate", "missing", "optional", "fields",
+    "value", "source", "shared", "level", "precision", "default"]
+ClauseKind = Literal[
+    "cap", "floor", "target", "standard", "at_most", "at_most_add", "at_most_deduct", "step", "after", "short",
+    "rest", "until_zero", "whole_steps", "mean", "drop_extremes", "promote", "keep", "direction", "ascending",
+    "value", "gate", "full", "quota", "assume"]
+MethodKind = Literal[
+    "tiers", "ratio", "efficacy", "ranges", "rank", "reverse_rank", "steps", "deviation", "highest", "panel",
+    "quota", "direct", "yes_no", "sum", "vs_best", "not_below", "not_above", "based_on", "clauses"]
+
+@attrs.frozen
 class Counts:
     """声明 一级指标 15 项 二级指标 35 条: declared counts, keyed level1/level2/items."""
 
     entries: tuple[tuple[str, int, Span], ...]
 
 
-@frozen
+@attrs.frozen
 class Deadline:
     text: str
     quoted: bool  # written as a string, not as a deadline literal
 
 
-@frozen
+@attrs.frozen
 class Precision:
     places: int
     mode: str  # half_up / down / up
 
 
-@frozen
+@attrs.frozen
 class ExceptionNote:
     rule: Name
     reason: str
 
 
-@frozen
+@attrs.frozen
 class InputField:
     name: Name
     kind: str | None
 
 
-@frozen
+@attrs.frozen
 class Attr:
     """One attribute as written: ``key`` names it (full, weight, deadline …)."""
 
-    key: str
-    value: object
+    key: AttrKey
+    value: Any  # kind-specific (see the parser's attr_* rules)
     span: Span
 
 
 # ---------------------------------------------------------------- scoring methods
-@frozen
+@attrs.frozen
 class Step:
     """每 [低|高|少|多] [N[%]] [单位] 扣/加 X, or a table of amounts per level."""
 
@@ -199,18 +213,18 @@ class Step:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Row:
     """One row of a method table: a key (name, number, count, interval, rest) and a value."""
 
     key_kind: str  # name / number / count / name_count / interval / rest
-    key: object
-    value_kind: str  # amount / deduct / add / zero / full
-    value: Num | None
+    key: Any  # by key_kind: a name, a number, (count, unit, or more), (name, count, unit), Interval, None
+    value_kind: str  # amount / deduct / add / zero / full / step
+    value: Any  # Num, a Step (step), or None (zero / full)
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Interval:
     low: Num
     high: Num
@@ -218,24 +232,24 @@ class Interval:
     high_closed: bool
 
 
-@frozen
+@attrs.frozen
 class Clause:
-    kind: str
-    value: object
+    kind: ClauseKind
+    value: Any  # kind-specific (see the parser's c_* rules)
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Method:
-    kind: str  # tiers, ratio, efficacy, ranges, … or "clauses" when only clauses are written
-    arg: object  # kind-specific: threshold Num, base Name, sense
+    kind: MethodKind  # "clauses" when only clauses are written
+    arg: Any  # kind-specific: threshold Num, base Name, sense
     table: tuple[Row, ...]
     clauses: tuple[Clause, ...]
     span: Span
 
 
 # ---------------------------------------------------------------- declarations
-@frozen
+@attrs.frozen
 class Item:
     id: str
     text: str | None
@@ -244,7 +258,7 @@ class Item:
     id_span: Span
 
 
-@frozen
+@attrs.frozen
 class Indicator:
     id: str
     text: str | None
@@ -254,7 +268,7 @@ class Indicator:
     id_span: Span
 
 
-@frozen
+@attrs.frozen
 class Category:
     name: Name
     label: str | None
@@ -264,7 +278,7 @@ class Category:
     close: Span  # the closing brace
 
 
-@frozen
+@attrs.frozen
 class InputDecl:
     name: Name
     label: str | None
@@ -272,7 +286,7 @@ class InputDecl:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class GroupEntry:
     name: Name
     label: str | None
@@ -280,7 +294,7 @@ class GroupEntry:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class GroupDecl:
     kind: str  # bonus / deduct
     name: Name
@@ -290,7 +304,7 @@ class GroupDecl:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Formula:
     name: Name
     label: str | None
@@ -299,21 +313,21 @@ class Formula:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class MethodDef:
     name: Name
     method: Method
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Override:
     id: str
     expr: Expr
     span: Span
 
 
-@frozen
+@attrs.frozen
 class UnitClass:
     name: Name
     label: str | None
@@ -322,7 +336,7 @@ class UnitClass:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Rule:
     name: Name
     form: str  # assert / implies / each
@@ -333,7 +347,7 @@ class Rule:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Invariant:
     name: Name
     premise: Cond | None
@@ -341,16 +355,16 @@ class Invariant:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class CaseEntry:
     target_kind: str  # name / indicator / all_level1 / all_level2 / all_items / all_in
     target: str
     value_kind: str  # amount / name / yes / no / list
-    value: object
+    value: Any
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Expect:
     unit: str | None
     cond: Cond | None  # None with `veto`
@@ -358,7 +372,7 @@ class Expect:
     veto: str | None = None  # 期望 单位 "乙" 否决 一票否优: that veto applied to the unit
 
 
-@frozen
+@attrs.frozen
 class Case:
     title: str
     population: str | None
@@ -367,7 +381,7 @@ class Case:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Ranking:
     by_class: bool
     basis: Name
@@ -376,7 +390,7 @@ class Ranking:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Grade:
     name: Name
     op: str | None  # None: 其余 (every other total)
@@ -384,7 +398,7 @@ class Grade:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Quota:
     grade: Name
     op: str
@@ -393,14 +407,14 @@ class Quota:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Grades:
     grades: tuple[Grade, ...]
     quotas: tuple[Quota, ...]
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Veto:
     name: Name
     cond: Cond
@@ -409,20 +423,20 @@ class Veto:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Gate:
     cond: Cond
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Exempt:
     name: Name
     cond: Cond
     span: Span
 
 
-@frozen
+@attrs.frozen
 class PopUnit:
     name: str
     unit_class: Name | None
@@ -430,14 +444,14 @@ class PopUnit:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Population:
     name: str
     units: tuple[PopUnit, ...]
     span: Span
 
 
-@frozen
+@attrs.frozen
 class UnitBlock:
     name: str
     unit_class: Name | None
@@ -445,10 +459,10 @@ class UnitBlock:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Meta:
     key: str  # docno / basis / issuer / subject / remark / precision / assume / rescale
-    value: object
+    value: Any
     span: Span
 
 
@@ -456,7 +470,7 @@ Stmt = Union[Category, InputDecl, GroupDecl, Formula, MethodDef, UnitClass, Rule
              Ranking, Grades, Veto, Gate, Exempt, Population, UnitBlock]
 
 
-@frozen
+@attrs.frozen
 class Scheme:
     kind: str  # scheme / template
     title: str

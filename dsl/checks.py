@@ -36,8 +36,8 @@ class Checker:
     def __init__(self, scheme: M.Scheme):
         self.s = scheme
         self.out: list[Diagnostic] = []
-        self.categories = {}
-        self.leaves_by_id = {}
+        self.categories: dict[str, M.Node] = {}
+        self.leaves_by_id: dict[str, M.Node] = {}
         for root in scheme.roots:
             for node in root.walk():
                 if node.kind == M.CATEGORY:
@@ -93,7 +93,7 @@ class Checker:
 
     # ------------------------------------------------------------------ one node
     def check_node(self, node: M.Node):
-        if node.declared is not None and node.declared < 0:
+        if node.declared is not None and node.declared < 0 and node.points_place is not None:
             self.out.append(error(
                 "E0307", f"{node.key} 的分值是负数 {fmt(node.declared)}", "points must not be negative",
                 node.points_place.span, node.points_place.source, label="负的分值",
@@ -120,7 +120,8 @@ class Checker:
                 self.out.append(error(
                     "E0301", f"{what} 的下级合计 {fmt(total)} 分，与声明的 {fmt(node.declared)} 分不符",
                     f"children sum to {fmt(total)}, declared {fmt(node.declared)}",
-                    node.points_place.span, node.points_place.source, label=f"声明 {fmt(node.declared)} 分",
+                    (node.points_place or node.place).span, (node.points_place or node.place).source,
+                    label=f"声明 {fmt(node.declared)} 分",
                     hint=f"{parts} = {fmt(total)}"))
         if node.cap is not None and has_points:
             total = sum((c.points or Decimal(0) for c in summed), Decimal(0))

@@ -15,21 +15,20 @@ from typing import ClassVar, Union
 
 import attrs
 
-frozen = attrs.frozen(slots=True)
 
 Step = tuple[Fraction, str, Fraction]  # (size, "deduct" | "add", amount): 每 N 扣/加 X
 Amount = tuple[str, Fraction]  # ("share" | "points" | "full" | "zero" | "deduct" | "add", amount)
 
 
 # ---------------------------------------------------------------- values
-@frozen
+@attrs.frozen
 class Const:
     tag: ClassVar[str] = "const"
     value: Fraction
     text: str  # as written (85%, 1.5)
 
 
-@frozen
+@attrs.frozen
 class Field:
     """An input field of the item's own result (输入项)."""
 
@@ -37,7 +36,7 @@ class Field:
     name: str
 
 
-@frozen
+@attrs.frozen
 class Value:
     """A value the unit's results report by name (a fact in a condition, an input in 取值)."""
 
@@ -45,7 +44,7 @@ class Value:
     name: str
 
 
-@frozen
+@attrs.frozen
 class Ref:
     """A computed value of the unit: a formula, an input's points, a group, a node's points."""
 
@@ -54,7 +53,7 @@ class Ref:
     of: str  # formula / input / group / node
 
 
-@frozen
+@attrs.frozen
 class Bin:
     tag: ClassVar[str] = "bin"
     op: str  # + - * /
@@ -62,13 +61,13 @@ class Bin:
     right: "Expr"
 
 
-@frozen
+@attrs.frozen
 class Neg:
     tag: ClassVar[str] = "neg"
     operand: "Expr"
 
 
-@frozen
+@attrs.frozen
 class Pick:
     """较大(a, b, …) / 较小(…): per unit."""
 
@@ -77,7 +76,7 @@ class Pick:
     args: tuple["Expr", ...]
 
 
-@frozen
+@attrs.frozen
 class Cross:
     """均值 / 最大 / 最小 / 名次 of `name` over the units scored together (scope: a class or all)."""
 
@@ -88,7 +87,7 @@ class Cross:
     own: "Expr | None"  # 名次: this unit's own value
 
 
-@frozen
+@attrs.frozen
 class External:
     """得分 X = 外部 "…": the value is reported under the formula's name."""
 
@@ -100,7 +99,7 @@ Expr = Union[Const, Field, Value, Ref, Bin, Neg, Pick, Cross, External]
 
 
 # ---------------------------------------------------------------- conditions
-@frozen
+@attrs.frozen
 class Has:
     """有 X: the results say yes to X (是/有/true/1 …); absent or 否/无/false/0 is no."""
 
@@ -108,7 +107,7 @@ class Has:
     name: str
 
 
-@frozen
+@attrs.frozen
 class Cmp:
     tag: ClassVar[str] = "cmp"
     op: str  # >= <= > < = !=
@@ -116,19 +115,19 @@ class Cmp:
     right: Expr
 
 
-@frozen
+@attrs.frozen
 class All:
     tag: ClassVar[str] = "all"
     items: tuple["Cond", ...]
 
 
-@frozen
+@attrs.frozen
 class AnyOf:
     tag: ClassVar[str] = "any"
     items: tuple["Cond", ...]
 
 
-@frozen
+@attrs.frozen
 class Not:
     tag: ClassVar[str] = "not"
     item: "Cond"
@@ -138,34 +137,34 @@ Cond = Union[Has, Cmp, All, AnyOf, Not]
 
 
 # ---------------------------------------------------------------- methods (评分法)
-@frozen
+@attrs.frozen
 class Tiers:
     tag: ClassVar[str] = "tiers"
     rows: tuple[tuple[str, str, Fraction], ...]  # (tier, amount kind, amount)
     promote: int  # 可晋档 N
 
 
-@frozen
+@attrs.frozen
 class Ratio:
     tag: ClassVar[str] = "ratio"
     cap: Fraction
 
 
-@frozen
+@attrs.frozen
 class Efficacy:
     tag: ClassVar[str] = "efficacy"
     floor: Fraction
     target: Fraction
 
 
-@frozen
+@attrs.frozen
 class Ranges:
     tag: ClassVar[str] = "ranges"
     rows: tuple[tuple[Fraction, Fraction, bool, bool, str, Fraction], ...]  # low, high, closed?, closed?, amount
     rest: Amount | None
 
 
-@frozen
+@attrs.frozen
 class Rank:
     tag: ClassVar[str] = "rank"
     reverse: bool  # 倒数排名: the table lists what is lost
@@ -174,13 +173,13 @@ class Rank:
     rest: Amount | None
 
 
-@frozen
+@attrs.frozen
 class Steps:
     tag: ClassVar[str] = "steps"
     rows: tuple[tuple[int, bool, str, Fraction], ...]  # (times, or more, amount kind, amount)
 
 
-@frozen
+@attrs.frozen
 class Count:
     """每次 扣/加, 配额 … 不足 … 此后 …: per-occurrence rules over one count."""
 
@@ -193,7 +192,7 @@ class Count:
     from_zero: bool  # the points start from 0 and grow (每次 加, and every entry of a 加分组/扣分组)
 
 
-@frozen
+@attrs.frozen
 class Levels:
     """Counts per level: 配额 { 省级 2, 市级 4 } 此后 每篇 { 省级 加 1.5 }; the caps act on the parts."""
 
@@ -208,7 +207,7 @@ class Levels:
     at_most_deduct: Fraction | None
 
 
-@frozen
+@attrs.frozen
 class Deviation:
     tag: ClassVar[str] = "deviation"
     standard: Expr
@@ -217,20 +216,20 @@ class Deviation:
     whole: bool
 
 
-@frozen
+@attrs.frozen
 class VsBest:
     tag: ClassVar[str] = "vs_best"
     best: Cross
     full: Fraction | None
 
 
-@frozen
+@attrs.frozen
 class Highest:
     tag: ClassVar[str] = "highest"
     rows: tuple[tuple[str, int, str, Fraction], ...]  # (level, how many needed, amount kind, amount)
 
 
-@frozen
+@attrs.frozen
 class Panel:
     tag: ClassVar[str] = "panel"
     drop_extremes: bool
@@ -238,17 +237,17 @@ class Panel:
     full: Fraction | None
 
 
-@frozen
+@attrs.frozen
 class Direct:
     tag: ClassVar[str] = "direct"
 
 
-@frozen
+@attrs.frozen
 class YesNo:
     tag: ClassVar[str] = "yes_no"
 
 
-@frozen
+@attrs.frozen
 class Parts:
     """合计 { 逾期: 每次 扣 0.3, 错报: 每次 扣 0.6 }: every part reported, each with its count."""
 
@@ -262,7 +261,7 @@ Method = Union[Tiers, Ratio, Efficacy, Ranges, Rank, Steps, Count, Levels, Devia
                Direct, YesNo, Parts]
 
 
-@frozen
+@attrs.frozen
 class Rule:
     """A method as applied, with the clauses every method takes. Order: the gate (0 when not met),
     the method on the value (取值 when given), then 最多 加/扣 around `base`, 下限, 扣完为止."""
@@ -279,7 +278,7 @@ class Rule:
 
 
 # ---------------------------------------------------------------- the tree
-@frozen
+@attrs.frozen
 class Conditions:
     """适用 … 不适用 …, 门槛: decided before the node is scored."""
 
@@ -289,7 +288,7 @@ class Conditions:
     gate: Cond | None
 
 
-@frozen
+@attrs.frozen
 class Leaf:
     tag: ClassVar[str] = "leaf"
     key: str
@@ -310,7 +309,7 @@ class Leaf:
     conditions: Conditions | None
 
 
-@frozen
+@attrs.frozen
 class Sum:
     tag: ClassVar[str] = "sum"
     key: str
@@ -328,7 +327,7 @@ class Sum:
     conditions: Conditions | None
 
 
-@frozen
+@attrs.frozen
 class Open:
     """A category that lists no indicators: reported directly, else its (open) children's sum."""
 
@@ -346,7 +345,7 @@ Node = Union[Leaf, Sum, Open]
 
 
 # ---------------------------------------------------------------- inputs, groups, formulas
-@frozen
+@attrs.frozen
 class Input:
     tag: ClassVar[str] = "input"
     name: str
@@ -358,7 +357,7 @@ class Input:
     shared: bool  # 全体: one value for every unit scored together (given by one unit or by all, equal)
 
 
-@frozen
+@attrs.frozen
 class Entry:
     tag: ClassVar[str] = "entry"
     name: str
@@ -368,7 +367,7 @@ class Entry:
     rule: Rule
 
 
-@frozen
+@attrs.frozen
 class Group:
     tag: ClassVar[str] = "group"
     name: str
@@ -380,7 +379,7 @@ class Group:
     entries: tuple[Entry, ...]
 
 
-@frozen
+@attrs.frozen
 class Formula:
     tag: ClassVar[str] = "formula"
     name: str
@@ -389,7 +388,7 @@ class Formula:
     precision: tuple[int, str] | None
 
 
-@frozen
+@attrs.frozen
 class View:
     """The formulas one unit class uses (the scheme's, with the class's own replacing them)."""
 
@@ -401,7 +400,7 @@ class View:
     needed: frozenset[str]  # inputs a unit of this class must report
 
 
-@frozen
+@attrs.frozen
 class CrossSpec:
     tag: ClassVar[str] = "cross_spec"
     func: str
@@ -409,7 +408,7 @@ class CrossSpec:
     scope: str | None
 
 
-@frozen
+@attrs.frozen
 class Veto:
     tag: ClassVar[str] = "veto"
     name: str
@@ -418,7 +417,7 @@ class Veto:
     grade: str
 
 
-@frozen
+@attrs.frozen
 class Ranking:
     tag: ClassVar[str] = "ranking"
     by_class: bool
@@ -428,7 +427,7 @@ class Ranking:
     vetoes: tuple[Veto, ...]
 
 
-@frozen
+@attrs.frozen
 class Program:
     tag: ClassVar[str] = "program"
     title: str

@@ -110,7 +110,7 @@ def _check_files(source: Source, base_dir: Path, sources: dict, roots: TemplateR
                                hint="一个方案以 方案 \"标题\" { … } 开始"))
             return CheckResult(None, diags, sources)
         tree, problems = parse(current)
-        diags += problems or check_depth(tree, current.name)
+        diags += problems or (check_depth(tree, current.name) if tree is not None else [])
         if tree is None or diags:
             return CheckResult(None, diags, sources)
         files.append((current.name, tree))
@@ -118,7 +118,7 @@ def _check_files(source: Source, base_dir: Path, sources: dict, roots: TemplateR
             break
         found = roots.find(tree.inherit, current_dir, current.name)
         if isinstance(found, Diagnostic):
-            diags.append(attrs.evolve(found, span=tree.inherit_span, source=current.name))
+            diags.append(attrs.evolve(found, span=tree.inherit_span or Span(1, 1, 1, 2), source=current.name))
             return CheckResult(None, diags, sources)
         target, name = found
         if name in (n for n, _ in files) or len(files) > MAX_TEMPLATE_CHAIN:

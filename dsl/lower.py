@@ -30,16 +30,59 @@ ALL_UNITS = "全部单位"
 MAX_NESTING = 100  # expressions and conditions: deeper is refused (E0111), never a RecursionError
 MAX_DIGITS = 60  # significant digits and exponent of a number the scoring reads (E0112)
 
-CLAUSE_WORDS = {
-    "cap": "上限", "floor": "下限", "target": "目标", "standard": "标准", "at_most": "最多",
-    "at_most_add": "最多 加", "at_most_deduct": "最多 扣", "step": "每 … 扣/加", "after": "此后", "short": "不足",
-    "rest": "其余", "until_zero": "扣完为止", "whole_steps": "整档", "mean": "平均", "drop_extremes": "去掉最高最低",
-    "promote": "可晋档", "keep": "保留", "direction": "方向", "ascending": "升序", "value": "取值", "gate": "门槛",
-    "full": "满分", "quota": "配额", "assume": "假定",
-}
+
+
+def clause_word(kind: A.ClauseKind) -> str:
+    """How a method clause is written (for messages)."""
+    match kind:
+        case "cap": return "上限"
+        case "floor": return "下限"
+        case "target": return "目标"
+        case "standard": return "标准"
+        case "at_most": return "最多"
+        case "at_most_add": return "最多 加"
+        case "at_most_deduct": return "最多 扣"
+        case "step": return "每 … 扣/加"
+        case "after": return "此后"
+        case "short": return "不足"
+        case "rest": return "其余"
+        case "until_zero": return "扣完为止"
+        case "whole_steps": return "整档"
+        case "mean": return "平均"
+        case "drop_extremes": return "去掉最高最低"
+        case "promote": return "可晋档"
+        case "keep": return "保留"
+        case "direction": return "方向"
+        case "ascending": return "升序"
+        case "value": return "取值"
+        case "gate": return "门槛"
+        case "full": return "满分"
+        case "quota": return "配额"
+        case "assume": return "假定"
+        case _: assert_never(kind)
+
+
+def attribute_effect(key: A.AttrKey) -> str:
+    """What an attribute does (docs/scoring.md's table, held equal to this by a test):
+    "score": changes the points of the node that carries it (or is refused there by the lowering);
+    "check": checked by `kaoping check` only; "text": printed and inherited, never scored."""
+    match key:
+        case ("full" | "points" | "weight" | "cap" | "counts_as" | "method" | "not_summed" | "range"
+              | "may_negative" | "may_exceed" | "applies" | "not_applicable" | "gate" | "missing" | "optional"
+              | "fields" | "value" | "shared" | "precision" | "default"):
+            return "score"
+        case "declare" | "locked" | "no_level2" | "exception" | "level" | "deadline":
+            return "check"
+        case "leader" | "owner" | "person" | "assessor" | "basis" | "remark" | "assume" | "printed_id" | "source":
+            return "text"
+        case _:
+            assert_never(key)
+
+
 # Clauses every method takes (Rule), and those each kind of method takes besides.
-COMMON_CLAUSES = frozenset(("gate", "value", "at_most", "at_most_add", "at_most_deduct", "until_zero", "assume"))
-KIND_CLAUSES: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
+COMMON_CLAUSES: frozenset[A.ClauseKind] = frozenset(
+    ("gate", "value", "at_most", "at_most_add", "at_most_deduct", "until_zero", "assume"))
+_KIND_CLAUSES: dict[str, tuple[A.ClauseKind, ...]] = {
     "tiers": ("promote",), "ratio": ("cap",), "efficacy": ("floor", "target"), "ranges": (),
     "rank": ("after", "floor", "rest"), "reverse_rank": ("after", "floor", "rest"), "steps": ("floor",),
     "count": ("quota", "step", "short", "after", "whole_steps", "floor"),
@@ -47,7 +90,24 @@ KIND_CLAUSES: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "not_below": ("step", "whole_steps", "floor"), "not_above": ("step", "whole_steps", "floor"),
     "highest": (), "panel": ("drop_extremes", "keep", "full", "mean"), "vs_best": ("full",),
     "direct": (), "yes_no": (), "sum": ("floor",),
-}.items()}
+}
+KIND_CLAUSES = {k: frozenset(v) for k, v in _KIND_CLAUSES.items()}
+
+
+def family(kind: A.MethodKind, m: A.Method) -> str:
+    """The method family a written kind belongs to (the keys of KIND_CLAUSES and of core())."""
+    match kind:
+        case "clauses" | "quota":
+            return "count"
+        case ("tiers" | "ratio" | "efficacy" | "ranges" | "rank" | "reverse_rank" | "steps" | "deviation"
+              | "highest" | "panel" | "direct" | "yes_no" | "sum" | "vs_best" | "not_below" | "not_above"):
+            return kind
+        case "based_on":  # resolved by Lowering.flatten before this point
+            raise Refused("E0501", "沿用 的评分法未能展开", "based_on not flattened", m.span)
+        case _:
+            assert_never(kind)
+
+
 # Which attributes only a leaf can honour (an indicator with children, a category: refused).
 LEAF_ONLY = ("fields", "value", "missing", "optional", "default")
 
@@ -65,8 +125,10 @@ class Refused(Exception):
 
 
 def _f(value: Decimal | A.Num | None) -> Fraction | None:
-    if value is None:
-        return None
+    return None if value is None else _fr(value)
+
+
+def _fr(value: Decimal | A.Num) -> Fraction:
     return Fraction(value.value if isinstance(value, A.Num) else value)
 
 
@@ -253,7 +315,8 @@ class Lowering:
             cond, place = x["gate"]
             _shallow(cond, place.span, source=place.source)
             gates.append(self.cond(cond, "门槛"))
-        applies, na = None, ("zero", Fraction(0))
+        applies = None
+        na: tuple[str, Fraction | None] = ("zero", Fraction(0))
         if "applies" in x:
             cond, place = x["applies"]
             _shallow(cond, place.span, source=place.source)
@@ -292,7 +355,8 @@ class Lowering:
         kind, table, clauses = self.flatten(method, ())
         return self.method_rule(kind, table, clauses, method, leaf_fields, entry_of)
 
-    def flatten(self, m: A.Method, seen: tuple[str, ...]):
+    def flatten(self, m: A.Method, seen: tuple[str, ...]) -> tuple[A.MethodKind, tuple[A.Row, ...],
+                                                                   tuple[A.Clause, ...]]:
         """沿用 X …: X's kind and table, X's clauses then this one's (gates combine with 且)."""
         if m.kind != "based_on":
             return m.kind, m.table, tuple(m.clauses)
@@ -304,9 +368,9 @@ class Lowering:
         kind, table, clauses = self.flatten(self.methods[base].method, seen + (base,))
         return kind, table, clauses + tuple(m.clauses)
 
-    def method_rule(self, kind: str, table: tuple[A.Row, ...], clauses: tuple[A.Clause, ...], m: A.Method,
+    def method_rule(self, kind: A.MethodKind, table: tuple[A.Row, ...], clauses: tuple[A.Clause, ...], m: A.Method,
                     fields: tuple[str, ...] | None, entry_of: M.Group | None) -> ir.Rule:
-        c: dict[str, A.Clause] = {}
+        c: dict[A.ClauseKind, A.Clause] = {}
         gates: list[ir.Cond] = []
         for clause in clauses:
             if clause.kind == "gate":
@@ -315,22 +379,19 @@ class Lowering:
             elif clause.kind == "assume":
                 continue
             elif clause.kind in c:
-                raise Refused("E0501", f"评分法的子句“{CLAUSE_WORDS.get(clause.kind, clause.kind)}”写了两次",
+                raise Refused("E0501", f"评分法的子句“{clause_word(clause.kind)}”写了两次",
                               "clause given twice", clause.span)
             else:
                 c[clause.kind] = clause
-        if kind == "clauses" or kind == "quota":
-            kind = "count"
-        if kind not in KIND_CLAUSES:
-            raise Refused("E0503", f"评分法类型“{kind}”尚不支持评分", f"method kind {kind} is not supported", m.span)
-        allowed = KIND_CLAUSES[kind] | COMMON_CLAUSES
+        fam = family(kind, m)
+        allowed = KIND_CLAUSES[fam] | COMMON_CLAUSES
         for name, clause in c.items():
             if name not in allowed:
-                raise Refused("E0503", f"子句“{CLAUSE_WORDS.get(name, name)}”对这种评分法不起作用",
-                              f"clause {name} does nothing for a {kind} method", clause.span,
-                              "可用的子句：" + "、".join(CLAUSE_WORDS[k] for k in sorted(allowed) if k in CLAUSE_WORDS))
-        self.check_table(kind, table, m)
-        core = self.core(kind, table, c, m, entry_of)
+                raise Refused("E0503", f"子句“{clause_word(name)}”对这种评分法不起作用",
+                              f"clause {name} does nothing for a {fam} method", clause.span,
+                              "可用的子句：" + "、".join(clause_word(k) for k in sorted(allowed) if k != "assume"))
+        self.check_table(fam, table, m)
+        core = self.core(fam, table, c, m, entry_of)
         value = None
         if "value" in c:
             _shallow(c["value"].value, c["value"].span)
@@ -350,7 +411,7 @@ class Lowering:
         if isinstance(core, (ir.Levels, ir.Parts)):  # these cap their added and deducted parts apart
             core = _with_caps(core, add, deduct)
             add = deduct = None
-        floor = _f(c["floor"].value) if "floor" in c and kind != "efficacy" else None
+        floor = _f(c["floor"].value) if "floor" in c and fam != "efficacy" else None
         gate = None if not gates else gates[0] if len(gates) == 1 else ir.All(tuple(gates))
         return ir.Rule(core, gate, value, base_zero, add, deduct, floor, "until_zero" in c)
 
@@ -369,29 +430,29 @@ class Lowering:
             raise Refused("E0501", "这种评分法需要一个表格，如 { 一档 100%, 二档 90% }", "this method needs a table",
                           m.span)
 
-    def core(self, kind: str, table: tuple[A.Row, ...], c: dict[str, A.Clause], m: A.Method,
+    def core(self, kind: str, table: tuple[A.Row, ...], c: dict[A.ClauseKind, A.Clause], m: A.Method,
              entry_of: M.Group | None) -> ir.Method:
         if kind == "tiers":
             return ir.Tiers(tuple((r.key, *_amount(r)) for r in table), c["promote"].value if "promote" in c else 0)
         if kind == "ratio":
-            return ir.Ratio(_f(c["cap"].value) if "cap" in c else Fraction(1))
+            return ir.Ratio(_fr(c["cap"].value) if "cap" in c else Fraction(1))
         if kind == "efficacy":
-            low, target = _f(_need(c, "floor", m, "下限").value), _f(_need(c, "target", m, "目标").value)
+            low, target = _fr(_need(c, "floor", m, "下限").value), _fr(_need(c, "target", m, "目标").value)
             if target <= low:
                 raise Refused("E0501", "功效法的目标值应大于下限", "target must exceed the floor", m.span)
             return ir.Efficacy(low, target)
         if kind == "ranges":
-            rows, rest = [], None
+            intervals, rest = [], None
             for r in table:
                 if r.key_kind == "rest":
                     rest = _amount(r)
                 else:
                     iv = r.key
-                    rows.append((_f(iv.low), _f(iv.high), iv.low_closed, iv.high_closed, *_amount(r)))
-            _check_intervals(rows, m)
-            return ir.Ranges(tuple(rows), rest)
+                    intervals.append((_fr(iv.low), _fr(iv.high), iv.low_closed, iv.high_closed, *_amount(r)))
+            _check_intervals(intervals, m)
+            return ir.Ranges(tuple(intervals), rest)
         if kind in ("rank", "reverse_rank"):
-            rest = (("share" if c["rest"].value.percent else "points"), _f(c["rest"].value)) if "rest" in c else None
+            rest = (("share" if c["rest"].value.percent else "points"), _fr(c["rest"].value)) if "rest" in c else None
             return ir.Rank(kind == "reverse_rank", tuple((int(r.key), *_amount(r)) for r in table),
                            _step(c["after"].value) if "after" in c else None, rest)
         if kind == "steps":
@@ -422,15 +483,15 @@ class Lowering:
                 standard = self.expr(std.value, "leaf", None)
                 below = c["direction"].value != "not_above" if "direction" in c else True
             else:
-                standard = ir.Const(_f(m.arg), _num_text(m.arg))
+                standard = ir.Const(_fr(m.arg), _num_text(m.arg))
                 below = kind == "not_below"
             return ir.Deviation(standard, below, _step(_need(c, "step", m, "每 … 扣 …").value), "whole_steps" in c)
         if kind == "highest":
-            rows = []
+            levels = []
             for r in table:
                 name, need = (r.key, 1) if r.key_kind == "name" else (r.key[0], r.key[1])
-                rows.append((name, need, *_amount(r)))
-            return ir.Highest(tuple(rows))
+                levels.append((name, need, *_amount(r)))
+            return ir.Highest(tuple(levels))
         if kind == "panel":
             return ir.Panel("drop_extremes" in c, c["keep"].value if "keep" in c else None,
                             _f(c["full"].value) if "full" in c else None)
@@ -441,20 +502,21 @@ class Lowering:
         if kind == "yes_no":
             return ir.YesNo()
         if kind == "sum":
-            rows = []
+            parts = []
             for r in table:
                 effect, amount = _amount(r)
                 if effect not in ("deduct", "add"):
                     raise Refused("E0501", "合计的每一项写成 名称: 每次 扣/加 N", "a part: each time deduct/add N",
                                   r.span)
-                rows.append((r.key, effect, amount))
-            return ir.Parts(tuple(rows), None, None)
+                parts.append((r.key, effect, amount))
+            return ir.Parts(tuple(parts), None, None)
         raise Refused("E0503", f"评分法类型“{kind}”尚不支持评分", f"method kind {kind} is not supported", m.span)
 
     @staticmethod
-    def levels(c: dict[str, A.Clause], quota: A.Clause | None) -> ir.Levels:
+    def levels(c: dict[A.ClauseKind, A.Clause], quota: A.Clause | None) -> ir.Levels:
         rows = quota.value[0] if quota is not None and isinstance(quota.value[0], tuple) else None
-        if rows is not None and any(r.key_kind != "name" or r.value_kind != "amount" for r in rows):
+        if quota is not None and rows is not None and any(r.key_kind != "name" or r.value_kind != "amount"
+                                                          for r in rows):
             raise Refused("E0501", "分级配额的每一行写成 级别 数量，如 { 省级 2, 市级 4 }", "quota rows: level count",
                           quota.span)
         if quota is not None and rows is None:
@@ -505,7 +567,7 @@ class Lowering:
         limit, word = (cap, "上限") if cap is not None and (declared is None or cap < declared) else (declared, "满分")
         low = Fraction(0) if node.kind != M.CATEGORY and "may_negative" not in x else None
         if node.value_range is not None:
-            low, high = _f(node.value_range[0]), _f(node.value_range[1])
+            low, high = _fr(node.value_range[0]), _fr(node.value_range[1])
             if limit is None or high < limit:
                 limit, word = high, "范围"
         counts_as = _f(node.counts_as) if node.kind == M.CATEGORY else None
@@ -542,7 +604,8 @@ class Lowering:
                 raise Refused("E0208", "默认 与 缺失 取 只写一个", "default given twice", place.span, source=place.source)
             default = _number(expr.value, place.span, source=place.source)
         weight = _f(node.points)
-        low, high = Fraction(0), weight
+        low: Fraction | None = Fraction(0)
+        high = weight
         if node.value_range is not None:
             low, high = _f(node.value_range[0]), _f(node.value_range[1])
         if "may_negative" in x:
@@ -596,7 +659,7 @@ class Lowering:
         ranking = ir.Ranking(
             bool(s.ranking and s.ranking.by_class), bool(s.ranking and s.ranking.ascending),
             tuple((g.name.text, g.op, _f(g.bound)) for g in grades.grades) if grades else (),
-            tuple((q.grade.text, q.op, _f(q.amount), q.by_class) for q in grades.quotas) if grades else (),
+            tuple((q.grade.text, q.op, _fr(q.amount), q.by_class) for q in grades.quotas) if grades else (),
             tuple(vetoes))
         meta = (("title", s.title), ("year", s.year), ("source", s.source), ("templates", tuple(s.chain)),
                 ("docno", s.meta.get("docno")), ("total", Fraction(s.total())),
@@ -832,12 +895,12 @@ def _need(c: dict, kind: str, m: A.Method, word: str) -> A.Clause:
 
 def _amount(row: A.Row) -> tuple[str, Fraction]:
     if row.value_kind == "step":  # 逾期: 每次 扣 0.3 (a 合计 row)
-        return row.value.effect, _f(row.value.amount)
+        return row.value.effect, _fr(row.value.amount)
     if row.value_kind == "amount":
-        return ("share" if row.value.percent else "points"), _f(row.value)
+        return ("share" if row.value.percent else "points"), _fr(row.value)
     if row.value_kind in ("full", "zero"):
         return row.value_kind, Fraction(0)
-    return row.value_kind, _f(row.value)  # deduct / add
+    return row.value_kind, _fr(row.value)  # deduct / add
 
 
 def _size(step: A.Step) -> Fraction:
@@ -846,16 +909,16 @@ def _size(step: A.Step) -> Fraction:
 
 
 def _step(step: A.Step) -> ir.Step:
-    if step.table:
+    if step.table or step.effect is None or step.amount is None:
         raise Refused("E0501", "分级的加减分表（每篇 {省级 …}）要和按级别的结果一起用：配额 {…} 或 每篇 {…}",
                       "per-level steps belong to a per-level method", step.span)
-    return (_size(step), step.effect, _f(step.amount))
+    return (_size(step), step.effect, _fr(step.amount))
 
 
 def _level_steps(step: A.Step) -> tuple[tuple[str, ir.Step], ...]:
     if step.table:
-        return tuple((name, (_size(step), effect, _f(amount))) for name, effect, amount in step.table)
-    return (("*", (_size(step), step.effect, _f(step.amount))),)
+        return tuple((name, (_size(step), effect, _fr(amount))) for name, effect, amount in step.table)
+    return (("*", _step(step)),)
 
 
 def _precision(node: M.Node) -> tuple[int, str] | None:

@@ -14,12 +14,11 @@ import attrs
 from . import ast as A
 from .source import Span
 
-frozen = attrs.frozen(slots=True)
 
 CATEGORY, INDICATOR, ITEM = "category", "indicator", "item"
 
 
-@frozen
+@attrs.frozen
 class Place:
     """Where something was written: file name and span."""
 
@@ -27,7 +26,7 @@ class Place:
     span: Span
 
 
-@frozen
+@attrs.frozen
 class Node:
     """A category, a level-1 indicator or a level-2 item of the assessment tree."""
 
@@ -84,7 +83,7 @@ class Node:
         return self.points or Decimal(0)
 
 
-@frozen
+@attrs.frozen
 class Input:
     name: str
     label: str | None
@@ -96,7 +95,7 @@ class Input:
     place: Place
 
 
-@frozen
+@attrs.frozen
 class GroupEntryModel:
     name: str
     label: str | None
@@ -106,7 +105,7 @@ class GroupEntryModel:
     place: Place
 
 
-@frozen
+@attrs.frozen
 class Group:
     kind: str  # bonus / deduct
     name: str
@@ -117,7 +116,7 @@ class Group:
     place: Place
 
 
-@frozen
+@attrs.frozen
 class FormulaModel:
     name: str
     label: str | None
@@ -127,14 +126,14 @@ class FormulaModel:
     place: Place
 
 
-@frozen
+@attrs.frozen
 class MethodModel:
     name: str
     method: A.Method
     place: Place
 
 
-@frozen
+@attrs.frozen
 class UnitClassModel:
     name: str
     label: str | None
@@ -143,7 +142,7 @@ class UnitClassModel:
     place: Place
 
 
-@frozen
+@attrs.frozen
 class RuleModel:
     name: str
     rule: A.Rule
@@ -151,14 +150,14 @@ class RuleModel:
     place: Place
 
 
-@frozen
+@attrs.frozen
 class Assumption:
     text: str
     subject: str  # what it is attached to
     place: Place
 
 
-@frozen
+@attrs.frozen
 class Scheme:
     kind: str
     title: str
