@@ -49,12 +49,10 @@ def score_all(units):
 
 
 def rank(units):
-    """Rank units (by class when the scheme says so) on their totals; ties share a rank."""
-    cross = cross_of(units)
-    totals = batch(lambda u: total(u, cross), units)
-    entries = [{"unit": u.get("name"), "class": u.get("class"), "total": t, "evidence": u.get("values") or {}}
-               for u, t in zip(units, totals)]
-    return rank_units(entries, PROGRAM.ranking)
+    """[{"unit", "class", "total", "group", "rank", "grade", "vetoes"}] of units scored together: ranked
+    by class when the scheme says so, ties sharing a rank; graded; vetoes applied."""
+    keys = ("unit", "class", "total", "group", "rank", "grade", "vetoes", "grade_notes")
+    return [{k: s[k] for k in keys} for s in score_all(units)]
 '''
 
 

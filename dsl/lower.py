@@ -20,7 +20,7 @@ import attrs
 from . import ast as A
 from . import ir
 from . import model as M
-from .diagnostics import Diagnostic, error, note
+from .diagnostics import Diagnostic, Severity, error, note
 from .source import Span
 
 # Methods every scheme has without declaring them.
@@ -642,9 +642,8 @@ class Lowering:
             for o in c.overrides:
                 self.diags.append(error("E0503", f"单位类别中的“指标 {o.id} 取 …”尚不支持评分",
                                         "class overrides are not scored yet", o.span, c.place.source))
-        inputs = tuple(ir.Input(n, i.label, _source(i.place), _f(i.full), i.optional, _f(i.default), i.shared)
-                       for n, i in s.inputs.items())
-        if self.diags:
+        inputs = self.each(s.inputs.values(), self.input, lambda i: i.place.source)
+        if any(d.severity is Severity.ERROR for d in self.diags):
             return None
         all_nodes = list(ir.walk_nodes(tree)) + [n for b in blocks.values() for n in ir.walk_nodes(b)]
         stages, own = self.stages(tree, blocks, views, groups)
@@ -668,7 +667,7 @@ class Lowering:
         return ir.Program(
             s.title, meta, s.source, (s.precision.places, s.precision.mode) if s.precision else None, s.rescale,
             tuple(tree), tuple("not_summed" not in r.flags for r in s.roots),
-            tuple((u, tuple(ns)) for u, ns in sorted(blocks.items())), tuple(s.classes), inputs, tuple(groups),
+            tuple((u, tuple(ns)) for u, ns in sorted(blocks.items())), tuple(s.classes), tuple(inputs), tuple(groups),
             tuple(views), stages, own, ranking, frozenset(known),
             tuple((u, frozenset(n.key for n in ir.walk_nodes(ns))) for u, ns in sorted(blocks.items())),
             self.block_classes())
@@ -685,6 +684,19 @@ class Lowering:
     def checked_cond(self, cond: A.Cond, span: Span, what: str) -> ir.Cond:
         _shallow(cond, span)
         return self.cond(cond, what)
+
+    def input(self, i: M.Input) -> ir.Input:
+        default = _f(i.default)
+        if "missing" in i.extra:
+            expr, place = i.extra["missing"]
+            if not isinstance(expr, A.Num):
+                raise Refused("E0503", "缺失 取 目前只支持一个数", "missing: only a number for now", place.span,
+                              source=place.source)
+            if default is not None:
+                raise Refused("E0208", "默认 与 缺失 取 只写一个", "default given twice", place.span,
+                              source=place.source)
+            default = _number(expr.value, place.span, place.source)
+        return ir.Input(i.name, i.label, _source(i.place), _f(i.full), i.optional, default, i.shared)
 
     def group(self, g: M.Group) -> ir.Group:
         entries = []

@@ -93,6 +93,7 @@ class Input:
     optional: bool
     default: Decimal | None
     place: Place
+    extra: dict = attrs.field(factory=dict)  # scoring attributes as written (缺失 取 …), with their places
 
 
 @attrs.frozen

@@ -355,7 +355,8 @@ class Resolver:
     def _input(self, d: A.InputDecl, src) -> M.Input:
         at = self._attrs(d.attrs, src, f"输入 {d.name.text}", "input")
         return M.Input(d.name.text, d.label, at.get("declared", (None,))[0], at.get("source", (None,))[0],
-                       "shared" in at, "optional" in at, at.get("default", (None,))[0], M.Place(src, d.name.span))
+                       "shared" in at, "optional" in at, at.get("default", (None,))[0], M.Place(src, d.name.span),
+                       self._extra(at))
 
     def _group(self, d: A.GroupDecl, src) -> M.Group:
         at = self._attrs(d.attrs, src, d.name.text, "group")
