@@ -711,7 +711,7 @@ def cross_aggregates(rows, specs, out=None):
                 if (spec.scope is None or cls == spec.scope) and v.get(spec.name) is not None]
         key = (spec.func, spec.name, spec.scope)
         if spec.func == "名次":
-            out[key] = sorted(vals)
+            out[key] = _ranks(vals)
         elif not vals:
             out[key] = None
         elif spec.func == "均值":
@@ -721,6 +721,17 @@ def cross_aggregates(rows, specs, out=None):
     return out
 
 
+def _ranks(values):
+    """(the values sorted, {value: its rank}): 1 + how many are larger; ties share a rank."""
+    ordered = sorted(values)
+    ranks, larger = {}, 0
+    for v in reversed(ordered):
+        if v not in ranks:
+            ranks[v] = 1 + larger
+        larger += 1
+    return ordered, ranks
+
+
 def cross_value(cross, func, name, scope, own):
     """均值/最大/最小 of a name over the units scored together; 名次: 1 + how many are larger."""
     key = (func, name, scope)
@@ -728,7 +739,9 @@ def cross_value(cross, func, name, scope, own):
         raise Problem("V0204", f"{func}(…) 是跨单位函数，须与其他单位一同评分（kaoping score、score_all、rank）")
     agg = cross[key]
     if func == "名次":
-        return Fraction(1 + len(agg) - bisect_right(agg, own))
+        ordered, ranks = agg
+        rank = ranks.get(own)  # a unit outside the scope: placed among its values
+        return Fraction(rank if rank is not None else 1 + len(ordered) - bisect_right(ordered, own))
     if agg is None:
         raise Problem("V0205", f"{scope or '全部单位'}中没有单位有“{name.lstrip('#')}”的值，无法求{func}")
     return agg
