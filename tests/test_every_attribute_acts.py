@@ -179,7 +179,7 @@ def test_every_method_clause_acts_or_is_refused(kind, method, clause, value, lea
 GROUPS = """
 方案 "g" {{
   类别 c 满分 10 {{ 1-1 "甲" 权重 10 }}
-  输入 v 满分 100 {input}
+  输入 v {input}
   加分组 g {group} {{ e {entry} }}
   得分 总分 = c + v × 10% + g {formula}
 }}
@@ -187,6 +187,7 @@ GROUPS = """
 
 
 @pytest.mark.parametrize("slot, written, values", [
+    ("input", "满分 50", {"1-1": "5", "v": "80", "g": {"e": "1"}}),  # 80 over its 满分: a problem
     ("input", "可缺", {"1-1": "5", "g": {"e": "1"}}),
     ("input", "默认 50", {"1-1": "5", "g": {"e": "1"}}),
     ("input", "缺失 取 50", {"1-1": "5", "g": {"e": "1"}}),

@@ -72,3 +72,43 @@ def test_every_results_problem_code_is_documented():
         emitted |= set(re.findall(r'"(V0\d{3})"', path.read_text(encoding="utf-8")))
     documented = set(re.findall(r"\| `(V0\d{3})` \|", DOC))
     assert emitted and emitted == documented
+
+
+def _table(name: str) -> list[list[str]]:
+    """The rows of the markdown table after <!-- table: name -->, cells without their backquotes."""
+    text = DOC.split(f"<!-- table: {name} -->", 1)[1].strip().split("\n\n", 1)[0]
+    rows = [[c.strip().strip("`") for c in line.strip("|").split("|")] for line in text.splitlines()]
+    return rows[2:]
+
+
+def test_the_attribute_table_is_what_the_lowering_does():
+    import typing
+
+    from kaoping.dsl import ast as A
+    from kaoping.dsl import lower as L
+    from kaoping.dsl.resolve import APPLIES, ATTR_WORDS
+
+    places = ("category", "indicator+", "indicator", "input", "group", "entry", "formula", "rule")
+    effect = {"score": "计分", "check": "检查", "text": "文字"}
+
+    def expected(key, place):
+        if key not in APPLIES[place.rstrip("+")]:
+            return "—"
+        if place in ("category", "indicator+") and key in L.LEAF_ONLY:
+            return "E0503"
+        return effect[L.attribute_effect(key)]
+
+    rows = {row[0]: row[1:] for row in _table("attributes")}
+    assert set(rows) == {ATTR_WORDS[k] for k in typing.get_args(A.AttrKey)}
+    for key in typing.get_args(A.AttrKey):
+        assert rows[ATTR_WORDS[key]] == [expected(key, p) for p in places], key
+
+
+def test_the_clause_table_is_what_the_lowering_accepts():
+    from kaoping.dsl import lower as L
+
+    rows = {re.search(r"（(\w+)）", row[0]).group(1): row[1] for row in _table("clauses")}
+    assert set(rows) == set(L.KIND_CLAUSES)
+    for family, clauses in L.KIND_CLAUSES.items():
+        written = set(rows[family].replace("`", "").split("、")) - {"—"}
+        assert written == {L.clause_word(c) for c in clauses}, family
