@@ -96,15 +96,15 @@ def inspect(file, as_json, items, templates):
 @main.command()
 @click.argument("scheme", type=click.Path(dir_okay=False))
 @click.argument("results", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              help="table: 得分说明与排名; json: 稳定的 JSON 格式（见 docs/scoring.md）")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
+              help="table: 得分说明与排名; json: 稳定的 JSON 格式（见 docs/scoring.md）; jsonl: 每行一个单位")
 @click.option("--items/--no-items", default=True, help="得分说明中是否列出二级指标")
 @templates_option
 def score(scheme, results, fmt, items, templates):
     """按方案为考评结果评分 / score RESULTS (JSON, CSV or xlsx) with SCHEME; rank units by class."""
-    from kaoping.compiler.explain import explain_text, ranking_text, report_json
+    from kaoping.compiler.explain import explain_text, ranking_text, report_json_chunks, unit_json
+    from kaoping.compiler.interpret import Interpreter
     from kaoping.compiler.results import errors, missing_units, read_results, scheme_units, unreported
-    from kaoping.compiler.scoring import score_units
 
     checked = check_path(scheme, templates)
     if not checked.ok:
@@ -115,21 +115,26 @@ def score(scheme, results, fmt, items, templates):
     problems += missing_units(scheme_units(checked.scheme), units)
     for p in problems:
         click.echo(visible(_problem_line(p.place, p.code, p.message, p.severity)), err=True)
-    scores = score_units(checked.program, units)
+    summaries, scores = Interpreter(checked.program).stream(units)
     if errors(problems):
         # the values that could be read are checked in the same pass; no totals are shown
-        for p in unreported(scores, units):
+        for p in unreported(summaries, units):
             click.echo(visible(_problem_line(p["place"], p["code"], p["message"])), err=True)
         click.echo(f"{visible(results)}: 结果有问题，未评分 / the results have problems", err=True)
         sys.exit(1)
+    # written unit by unit: one breakdown in memory at a time
     if fmt == "json":
-        click.echo(json.dumps(report_json(checked.scheme.title, scores), ensure_ascii=False, indent=2))
+        for chunk in report_json_chunks(checked.scheme.title, summaries, scores):
+            click.echo(chunk, nl=False)
+    elif fmt == "jsonl":
+        for s in scores:
+            click.echo(json.dumps(unit_json(s), ensure_ascii=False))
     else:
-        _echo(f"{checked.scheme.title}：{len(scores)} 个单位\n")
+        _echo(f"{checked.scheme.title}：{len(summaries)} 个单位\n")
         for s in scores:
             _echo(explain_text(s, items=items) + "\n")
-        _echo(ranking_text(scores))
-    sys.exit(1 if any(s["problems"] for s in scores) else 0)
+        _echo(ranking_text(summaries))
+    sys.exit(1 if any(s["problems"] for s in summaries) else 0)
 
 
 def _problem_line(place, code, message, severity="error") -> str:

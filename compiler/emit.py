@@ -102,6 +102,7 @@ def compile_program(program: ir.Program, source_name: str) -> str:
     w.line('"""')
     w.line()
     w.line("import gc")
+    w.line("import math")
     w.line("from bisect import bisect_right")
     w.line("from decimal import Decimal, InvalidOperation")
     w.line("from fractions import Fraction")

@@ -12,6 +12,8 @@ decimal does not terminate, an exact fraction ("524/3").
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
 
@@ -51,33 +53,41 @@ def unit_json(score: dict) -> dict:
     }
 
 
-def report_json(title: str, scores: list[dict]) -> dict:
-    return {
-        "version": 1, "scheme": title, "units": [unit_json(s) for s in scores],
-        "ranking": [{"group": s.get("group"), "unit": s["unit"], "total": _jsonable(s["total"]),
-                     "rank": s.get("rank"), "grade": s.get("grade")}
-                    for s in sorted(scores, key=lambda s: (str(s.get("group")), s.get("rank") or 10 ** 9))
-                    if s.get("rank") is not None],
-    }
+def ranking_json(summaries: list[dict]) -> list[dict]:
+    return [{"group": s.get("group"), "unit": s["unit"], "total": _jsonable(s["total"]),
+             "rank": s.get("rank"), "grade": s.get("grade")}
+            for s in sorted(summaries, key=lambda s: (str(s.get("group")), s.get("rank") or 10 ** 9))
+            if s.get("rank") is not None]
+
+
+def report_json_chunks(title: str, summaries: list[dict], scores: Iterable[dict]) -> Iterator[str]:
+    """The same document as report_json, written unit by unit (never all units in memory)."""
+    yield '{"version": 1, "scheme": ' + json.dumps(title, ensure_ascii=False) + ', "units": ['
+    for i, score in enumerate(scores):
+        yield ("," if i else "") + "\n  " + json.dumps(unit_json(score), ensure_ascii=False)
+    yield '\n], "ranking": ' + json.dumps(ranking_json(summaries), ensure_ascii=False, indent=2) + "}\n"
 
 
 def _line_text(line: dict) -> str:
-    pts, full = line["points"], line["full"]
-    head = f"{line['key']}"
-    text = f"{head} {line['rule']}" if line["rule"] else head
-    if line["kind"] in ("item", "indicator") and not line["children"]:
-        text += f"，得 {R.show(pts)} 分"
+    pts, full, kind, rule, show = line["points"], line["full"], line["kind"], line["rule"], R.show
+    parts = [line["key"], " ", rule] if rule else [line["key"]]
+    if (kind == "item" or kind == "indicator") and not line["children"]:
+        parts += ("，得 ", show(pts), " 分")
         if full is not None:
-            lost = full - pts
-            text += f"（权重 {R.show(full)}）" + (f"，失 {R.show(lost)} 分" if lost > 0 else "")
-    elif line["kind"] in ("input", "group", "entry"):
-        limit = "满分" if line["kind"] == "input" else "上限"
-        text += f"：{R.show(pts)}" + (f"（{limit} {R.show(full)}）" if full is not None else "")
+            parts += ("（权重 ", show(full), "）")
+            if pts < full:
+                parts += ("，失 ", show(full - pts), " 分")
+    elif kind == "input" or kind == "group" or kind == "entry":
+        parts += ("：", show(pts))
+        if full is not None:
+            parts += ("（满分 " if kind == "input" else "（上限 ", show(full), "）")
     else:
-        text += f"，得 {R.show(pts)} 分" + (f"（满分 {R.show(full)}）" if full is not None else "")
+        parts += ("，得 ", show(pts), " 分")
+        if full is not None:
+            parts += ("（满分 ", show(full), "）")
     if line["clip"]:
-        text += f"；{line['clip']}"
-    return text
+        parts += ("；", line["clip"])
+    return "".join(parts)
 
 
 def explain_text(score: dict, items: bool = True) -> str:
@@ -102,17 +112,14 @@ def explain_text(score: dict, items: bool = True) -> str:
     for name, value in score["formulas"].items():
         out.append(f"  得分 {name} = {R.show(value)}")
 
-    def walk(line, depth):
+    # depth first, iteratively (a recursive closure would be a reference cycle per unit)
+    stack = [(line, 1) for line in reversed(score["tree"] + score["inputs"] + score["groups"])]
+    while stack:
+        line, depth = stack.pop()
         if not items and line["kind"] == "item":
-            return
+            continue
         out.append("  " * depth + _line_text(line))
-        for child in line["children"]:
-            walk(child, depth + 1)
-
-    for line in score["tree"]:
-        walk(line, 1)
-    for line in score["inputs"] + score["groups"]:
-        walk(line, 1)
+        stack += [(child, depth + 1) for child in reversed(line["children"])]
     return "\n".join(out)
 
 

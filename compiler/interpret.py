@@ -7,6 +7,8 @@ Semantics: docs/scoring.md.
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from kaoping.dsl import ir
 
 from . import runtime as R
@@ -30,3 +32,7 @@ class Interpreter:
     def score_all(self, units: list[UnitResults]) -> list[dict]:
         """Units scored together: cross-unit stages, scores, ranks, grades and vetoes."""
         return R.score_many(self.program, [unit_dict(u) for u in units])
+
+    def stream(self, units: list[UnitResults]) -> tuple[list[dict], Iterator[dict]]:
+        """(summaries, full scores one at a time): see runtime.score_stream."""
+        return R.score_stream(self.program, [unit_dict(u) for u in units])

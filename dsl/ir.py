@@ -307,6 +307,7 @@ class Leaf:
     reported: bool  # the leaf reads a result under its key
     precision: tuple[int, str] | None
     conditions: Conditions | None
+    pure: bool  # its line depends only on its own result (no gate, 取值, or cross-unit value)
 
 
 @attrs.frozen

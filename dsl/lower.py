@@ -547,7 +547,7 @@ class Lowering:
             conditions = None
             if node.is_leaf:
                 return ir.Leaf(node.key, node.kind, node.text, source, None, _DIRECT, None, None, False, None,
-                               False, None, None, True, None, None)
+                               False, None, None, True, None, None, False)
         children = tuple(self.node(c) for c in node.children)
         if node.kind == M.CATEGORY and not node.leaves():
             if "method" in x and x["method"][1].source == self.s.source:
@@ -619,9 +619,10 @@ class Lowering:
         if isinstance(rule.method, ir.VsBest):  # the best of this item's own values
             rule = attrs.evolve(rule, method=attrs.evolve(rule.method, best=ir.Cross("最大", "#" + node.key, None, None)))
         reported = value is None or fields is not None
+        pure = rule.gate is None and value is None and not isinstance(rule.method, (ir.VsBest, ir.Deviation))
         return ir.Leaf(node.key, node.kind, node.text, source, weight, rule, low, high,
                        plain and isinstance(rule.method, ir.Direct), default, "optional" in x, fields, value,
-                       reported, _precision(node), conditions)
+                       reported, _precision(node), conditions, pure)
 
     # ------------------------------------------------------------ the scheme
     def run(self) -> ir.Program | None:

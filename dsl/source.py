@@ -178,6 +178,8 @@ def visible(text: str, newline: bool = False) -> str:
     can never forge a line of its own. Every renderer calls this at the boundary."""
     if text.isprintable():  # the common case: no work
         return text
+    if newline:  # many lines, each printable (an explanation): no call per line break
+        return "\n".join(line if line.isprintable() else visible(line) for line in text.split("\n"))
     return _INVISIBLE.sub(lambda m: _escape(m.group(), newline), text)
 
 

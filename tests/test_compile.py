@@ -35,7 +35,7 @@ def test_scheme_text_never_executes(tmp_path, capfd):
     tree = ast.parse(source)  # valid Python whatever the text
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert imported == {"gc", "bisect", "decimal", "fractions"}
+    assert imported == {"gc", "math", "bisect", "decimal", "fractions"}
     calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     assert "system" not in calls and "__import__" not in calls and "eval" not in calls and "exec" not in calls
     module = load_module(source, tmp_path)
