@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import os
+import stat
 
 import attrs
 
@@ -71,3 +73,34 @@ def decode(data: bytes) -> str:
         column = len(data[data.rfind(b"\n", 0, err.start) + 1: err.start].decode("utf-8", "replace")) + 1
         raise DecodeProblem(f"第 {line} 行含有非 UTF-8 字节（可能是 GBK 编码），请另存为 UTF-8",
                             "bytes that are not UTF-8 (GBK?); save the file as UTF-8", line, column) from None
+
+
+def read_private(path, limit: int) -> bytes | None:
+    """The bytes of a regular file owned by the current user, at most `limit` of them; else None.
+
+    For files this program writes for itself (caches): a FIFO, a device, a symbolic link, a file of
+    another user or one larger than `limit` is never read, and opening never blocks.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except (OSError, ValueError):
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        if hasattr(os, "getuid") and st.st_uid != os.getuid():
+            return None
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return None if size > limit else b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
