@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from kaoping.dsl.diagnostics import Severity, render, render_short, to_json
-from kaoping.dsl.inspect import render_tree, scheme_to_dict
 from kaoping.dsl.load import CheckResult, check_path
+
+# Only what `kaoping check` needs is imported here; each other command imports the rest when it runs.
 
 
 def _print_diagnostics(result: CheckResult, fmt: str, show_notes: bool = True) -> None:
@@ -54,6 +54,10 @@ def check(files, fmt, no_notes):
 @click.option("--items", is_flag=True, help="同时列出二级指标")
 def inspect(file, as_json, items):
     """显示方案的指标树、合计、计数与上限 / show the tree with computed totals, counts and caps."""
+    import json
+
+    from kaoping.dsl.inspect import render_tree, scheme_to_dict
+
     result = check_path(file)
     if result.scheme is None:
         _print_diagnostics(result, "human")
@@ -75,6 +79,8 @@ def inspect(file, as_json, items):
 @click.option("--items/--no-items", default=True, help="得分说明中是否列出二级指标")
 def score(scheme, results, fmt, items):
     """按方案为考评结果评分 / score RESULTS (JSON or CSV) with SCHEME; rank units by class."""
+    import json
+
     from kaoping.compiler.explain import explain_text, ranking_text, report_json
     from kaoping.compiler.results import read_results
     from kaoping.compiler.scoring import score_units
@@ -121,6 +127,8 @@ def compile_(scheme, output):
 
 
 def _print_findings(findings) -> bool:
+    import json
+
     ok = True
     for f in findings:
         mark = "通过" if f.ok else "不通过"
