@@ -216,7 +216,11 @@ _ESCAPE = re.compile(r"\\(.)")
 def _string(tok: Tok) -> str:
     body = tok[1][1:-1]
     if "\\" not in body:
-        return _shared(body) if len(body) <= 16 else body  # people, offices, deadlines repeat
+        if len(body) > 16:
+            return body
+        if len(_SHARED) > 100_000:
+            _SHARED.clear()
+        return _SHARED.setdefault(body, body)  # people, offices, deadlines repeat
     return _ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
@@ -260,10 +264,10 @@ def _generic(name: str):
         return lambda ext, *children: A.Attr(key, True, _span(ext))
     if name in _ATTR_POINTS or name in _ATTR_EXPR:
         key = _ATTR_POINTS.get(name) or _ATTR_EXPR[name]
-        return lambda ext, value, *children: A.Attr(key, value, _span(ext))
+        return lambda ext, value, *children: A.Attr(key, value, Span(*ext))  # a keyword first: never empty
     if name in _ATTR_STRINGS:
         key = _ATTR_STRINGS[name]
-        return lambda ext, *children: A.Attr(key, tuple([_string(t) for t in children]), _span(ext))
+        return lambda ext, *children: A.Attr(key, tuple(map(_string, children)), Span(*ext))
     if name in _ATTR_STRING:
         key = _ATTR_STRING[name]
         return lambda ext, value, *children: A.Attr(key, _string(value), _span(ext))
@@ -1206,7 +1210,13 @@ def parse_fast(text: str) -> A.Scheme:
     transformer, the extent of a rule runs from its first to its last token (tokens filtered
     out of the tree included).
     """
-    t = _tables()
+    try:
+        return _drive(_tables(), text)
+    except (KeyError, IndexError, TypeError) as err:  # a table that does not fit: lark decides
+        raise _Refused from err
+
+
+def _drive(t: _Tables, text: str) -> A.Scheme:
     actions, rules, kept, end_state = t.rows, t.rules, t.kept, t.end
     lexers, lexer_for, skip, skip_chars = t.lexers, t.lexer_for, t.skip, t.skip_chars
     new_tok = tuple.__new__
@@ -1221,6 +1231,7 @@ def parse_fast(text: str) -> A.Scheme:
             if c in skip_chars or c > "\uffff":
                 if c == " " and pos + 1 < n and text[pos + 1] not in skip_chars:
                     pos += 1  # one space between tokens: the common case, without a regex
+                    c = text[pos]
                 else:
                     e = skip(text, pos).end()
                     k = count("\n", pos, e)
@@ -1228,23 +1239,27 @@ def parse_fast(text: str) -> A.Scheme:
                         line += k
                         line_start = rfind("\n", pos, e) + 1
                     pos = e
-        state = lex_state
+                    if pos < n:
+                        c = text[pos]
         if pos >= n:
             typ, tok, ext = "$END", None, None
         else:
-            lx = lexers.get(state) or lexer_for(state)
-            c = text[pos]
+            lx = lexers.get(lex_state) or lexer_for(lex_state)
             m = (lx.by_char.get(c) or lx.for_char(c))(text, pos)
             if m is None:
                 raise _Refused
             typ = m.lastgroup
             e = m.end()
-            value = text[pos:e]
-            if typ in lx.retype:
-                typ = lx.retype[typ].get(value, typ)
             col = pos - line_start + 1
             ext = (line, col, line, col + e - pos)
-            tok = new_tok(Tok, (typ, value, line, col, line, col + e - pos)) if typ in kept else None
+            if typ in lx.retype:  # a keyword that NAME (or UNIT) matches whole
+                value = text[pos:e]
+                typ = lx.retype[typ].get(value, typ)
+                tok = new_tok(Tok, (typ, value) + ext) if typ in kept else None
+            elif typ in kept:
+                tok = new_tok(Tok, (typ, text[pos:e]) + ext)
+            else:
+                tok = None
             pos = e
         # ---- reduce as long as the table says so, then shift the token
         row = actions[states[-1]]
@@ -1260,15 +1275,12 @@ def parse_fast(text: str) -> A.Scheme:
                 if reduce_now is None:
                     states.append(a)
                 else:  # `_k_…` after its keyword, whatever follows: reduce it now, lex the next token in `a`
-                    goto = actions[states[-1]].get(reduce_now)
-                    if goto is None:
-                        raise _Refused
                     values[-1] = ()
-                    states.append(goto)
+                    states.append(actions[states[-1]][reduce_now])
                 break
             size, incl, kind, fn, origin, base = rules[~a]
-            if kind == _K_EMPTY:
-                values[-1] = ()
+            if kind == _K_RELABEL:
+                pass
             elif kind == _K_APPEND and values[-2].__class__ is list:
                 item = values.pop()
                 values[-1].append(item)
@@ -1279,6 +1291,8 @@ def parse_fast(text: str) -> A.Scheme:
                     exts[-1] = x if first is None else (first[0], first[1], x[2], x[3])
             elif kind == _K_NODE1:
                 values[-1] = fn(exts[-1], values[-1])
+            elif kind == _K_WRAP:
+                values[-1] = [values[-1]]
             elif (kind == _K_KW_NODE or kind == _K_KW_LIST) and values[-2].__class__ in (tuple, list):
                 value = values.pop()
                 keyword = values[-1]
@@ -1289,14 +1303,14 @@ def parse_fast(text: str) -> A.Scheme:
                     first = x
                 elif x is not None:
                     first = (first[0], first[1], x[2], x[3])
-                if kind == _K_KW_NODE:
-                    values[-1] = fn(first, *keyword, value) if keyword else fn(first, value)
+                if keyword:
+                    values[-1] = fn(first, *keyword, value) if kind == _K_KW_NODE else fn(first, *keyword, *value)
                 else:
-                    values[-1] = fn(first, *keyword, *value)
+                    values[-1] = fn(first, value) if kind == _K_KW_NODE else fn(first, *value)
                 exts[-1] = first
-            elif kind == _K_WRAP:
-                values[-1] = [values[-1]]
-            elif kind != _K_RELABEL:
+            elif kind == _K_EMPTY:
+                values[-1] = ()
+            else:
                 if size:
                     vals = values[-size:]
                     xs = exts[-size:]
@@ -1335,11 +1349,7 @@ def parse_fast(text: str) -> A.Scheme:
                 states.append(0)
                 values.append(value)
                 exts.append(x)
-            goto = states[-2]
-            goto = actions[goto].get(origin)
-            if goto is None or goto < 0:
-                raise _Refused
-            states[-1] = goto
+            goto = states[-1] = actions[states[-2]][origin]
             if goto == end_state and typ == "$END":
                 return values[-1]
             row = actions[goto]
