@@ -22,6 +22,7 @@ from kaoping.grammar import grammar_text
 GOOD = '方案 "t" {\n  类别 a 满分 2 {\n    指标 1 "x" 分值 2\n  }\n}\n'
 BAD = '方案 "t" {\n  类别 a 满分 2 {\n    指标 1 "x" 分值 2 分值\n  }\n'
 TIMEOUT = 60
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="FIFOs, links to devices and file owners are POSIX")
 
 
 def _paths(cache_home) -> list:
