@@ -165,6 +165,7 @@ def get_parser():
 
 
 _SHARED: dict = {}  # short texts and numbers seen before: one object each (a large scheme repeats them)
+_DEADLINES: dict = {}  # deadline text as written → its (frozen) AST node
 
 
 def _shared(value):
@@ -224,6 +225,14 @@ def _string(tok: Tok) -> str:
     return _ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
+def _strings(toks) -> tuple:
+    """The texts of STRING tokens; one shared tuple for one short text (责任 "办公室" on every item)."""
+    if len(toks) == 1:
+        text = _string(toks[0])
+        return _shared((text,)) if len(text) <= 16 else (text,)
+    return tuple(map(_string, toks))
+
+
 def _is(tok, kind: str) -> bool:
     return tok.__class__ is Tok and tok[0] == kind
 
@@ -267,7 +276,7 @@ def _generic(name: str):
         return lambda ext, value, *children: A.Attr(key, value, Span(*ext))  # a keyword first: never empty
     if name in _ATTR_STRINGS:
         key = _ATTR_STRINGS[name]
-        return lambda ext, *children: A.Attr(key, tuple(map(_string, children)), Span(*ext))
+        return lambda ext, *children: A.Attr(key, _strings(children), Span(*ext))
     if name in _ATTR_STRING:
         key = _ATTR_STRING[name]
         return lambda ext, value, *children: A.Attr(key, _string(value), _span(ext))
@@ -430,7 +439,12 @@ class _Builder:
     def deadline(self, ext, tok):
         if tok[0] == "STRING":
             return A.Deadline(_string(tok), True)
-        return A.Deadline(_shared(tok[1].translate(_FULLWIDTH)), False)
+        value = _DEADLINES.get(tok[1])  # a scheme writes a handful of deadlines thousands of times: one node each
+        if value is None:
+            if len(_DEADLINES) > 10_000:
+                _DEADLINES.clear()
+            value = _DEADLINES[tok[1]] = A.Deadline(tok[1].translate(_FULLWIDTH), False)
+        return value
 
     def attr_exception(self, ext, rule, reason):
         return A.Attr("exception", A.ExceptionNote(rule, _string(reason)), _span(ext))
