@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from kaoping.dsl.diagnostics import Severity, render, render_short, to_json
-from kaoping.dsl.inspect import render_tree, scheme_to_dict
 from kaoping.dsl.load import CheckResult, check_path
 from kaoping.dsl.source import visible
 
@@ -33,6 +31,8 @@ def templates_option(command):
     return click.option(
         "--templates", "templates", multiple=True, envvar="KAOPING_TEMPLATES",
         type=click.Path(file_okay=False), help="模板目录：`继承` 还可以在这里查找（可写多次；环境变量 KAOPING_TEMPLATES）")(command)
+
+# Only what `kaoping check` needs is imported here; each other command imports the rest when it runs.
 
 
 def _print_diagnostics(result: CheckResult, fmt: str, show_notes: bool = True) -> None:
@@ -80,6 +80,10 @@ def check(files, fmt, no_notes, templates):
 @templates_option
 def inspect(file, as_json, items, templates):
     """显示方案的指标树、合计、计数与上限 / show the tree with computed totals, counts and caps."""
+    import json
+
+    from kaoping.dsl.inspect import render_tree, scheme_to_dict
+
     result = check_path(file, templates)
     if result.scheme is None:
         _print_diagnostics(result, "human")
@@ -102,6 +106,8 @@ def inspect(file, as_json, items, templates):
 @templates_option
 def score(scheme, results, fmt, items, templates):
     """按方案为考评结果评分 / score RESULTS (JSON, CSV or xlsx) with SCHEME; rank units by class."""
+    import json
+
     from kaoping.compiler.explain import explain_text, ranking_text, report_json_chunks, unit_json
     from kaoping.compiler.interpret import Interpreter
     from kaoping.compiler.results import errors, missing_units, read_results, scheme_units, unreported
@@ -167,6 +173,8 @@ def compile_(scheme, output, templates):
 
 
 def _print_findings(findings) -> bool:
+    import json
+
     ok = True
     for f in findings:
         mark = "通过" if f.ok else "不通过"

@@ -1,6 +1,7 @@
 """Text → AST, fast, with lark's grammar and lark's LALR tables.
 
-The grammar (grammar/scheme.lark) is compiled by lark once and cached on disk by grammar hash.
+The grammar (grammar/scheme.lark) is compiled by lark once; lark's parser and the driver's tables
+are cached as JSON in the user's cache folder, by grammar hash (see _read_cache: never trusted).
 Parsing runs a small LALR driver over lark's own parse table and a contextual lexer built the way
 lark builds its own (same terminals per parser state, same order, same keyword retyping), and calls
 the AST builder at every reduction: no lark trees, no tree transformer, no recursion. Any input the
@@ -13,28 +14,32 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import os
-import pickle
 import re
 import sys
 import tempfile
 from decimal import Decimal
+from importlib.util import find_spec
+from operator import itemgetter
 from pathlib import Path
-
-import lark
-from lark import Lark, Token, Transformer_NonRecursive
-from lark.exceptions import UnexpectedInput
 
 from kaoping.grammar import grammar_text
 
 from . import ast as A
 from .diagnostics import Diagnostic
-from .source import Source, Span
+from .source import Source, Span, read_private
+
+# lark is imported only where it is needed (building the tables, the reference path, syntax errors):
+# checking a scheme with the tables cached never imports it.
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．－–", "0123456789.--")
-_PARSER: Lark | None = None
+_PARSER = None  # lark.Lark, built or loaded once per process
 _TABLES: "_Tables | None" = None
-_TABLES_FORMAT = 4  # bump when the layout of the pickled driver tables changes
+_TABLES_FORMAT = 6  # bump when the layout of the cached driver tables changes
+_LARK_FORMAT = 1  # bump when the options of the lark parser or the layout of its cache change
+_CACHE_LIMIT = 32 << 20  # a cache file larger than this is not read
+_OPTIONS = dict(parser="lalr", lexer="contextual", strict=True, propagate_positions=True, maybe_placeholders=False)
 
 
 def _cache_folder() -> Path | None:
@@ -51,24 +56,116 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _cache_file(text: str) -> str | None:
+_VERSION = re.compile(r"""^__version__\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.M)
+
+
+def _lark_version() -> str:
+    """lark's version, read from its package without importing it (a cache made by another lark is not used)."""
+    try:
+        spec = find_spec("lark")
+        origin = spec.origin if spec else None
+        if origin:
+            data = _head_of(origin)
+            m = _VERSION.search(data)
+            if m:
+                return m.group(1)
+            return f"m{os.stat(origin).st_mtime_ns}"
+    except (OSError, ValueError, ImportError):
+        pass
+    import lark
+
+    return lark.__version__
+
+
+def _head_of(path: str) -> str:
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read(1 << 16)
+
+
+def _cache_tag() -> str:
+    return f"lark{_lark_version()}-py{sys.version_info[0]}{sys.version_info[1]}"
+
+
+def _read_cache(path: Path | None) -> object | None:
+    """A cache file's JSON payload, or None when it is missing, not ours, not a regular file, too large,
+    damaged (its first line is the SHA-256 of the rest) or not JSON. Nothing in it can run code."""
+    if path is None:
+        return None
+    data = read_private(path, _CACHE_LIMIT)
+    if data is None:
+        return None
+    head, sep, payload = data.partition(b"\n")
+    if not sep or hashlib.sha256(payload).hexdigest().encode() != head:
+        return None
+    try:
+        return json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _write_cache(path: Path | None, value) -> None:
+    """Write a cache file whole (a new file renamed over the old one, so a FIFO or link there is replaced)."""
+    if path is None:
+        return
+    payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=".tmp-", delete=False) as f:
+            f.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+        os.replace(f.name, path)
+    except OSError:
+        try:
+            os.unlink(f.name)
+        except (OSError, UnboundLocalError, NameError):
+            pass
+
+
+def _lark_file(text: str) -> Path | None:
     folder = _cache_folder()
-    return None if folder is None else str(folder / f"scheme-grammar-{_digest(text)}.lark-cache")
+    if folder is None:
+        return None
+    return folder / f"scheme-grammar-{_digest(text)}.l{_LARK_FORMAT}-{_cache_tag()}.json"
 
 
-def get_parser() -> Lark:
-    """The LALR parser, built once per process; the tables are cached in the user's cache folder."""
+def _lark_from_json(d):
+    """A lark parser from the data lark's own `save` would pickle, read back from JSON."""
+    from lark import Lark
+
+    d["memo"] = {int(k): v for k, v in d["memo"].items()}
+    table = d["data"]["parser"]["parser"]
+    table["states"] = {int(k): v for k, v in table["states"].items()}
+    return Lark.__new__(Lark)._load(d)
+
+
+def get_parser():
+    """The lark LALR parser, built once per process; cached as JSON in the user's cache folder."""
     global _PARSER
     if _PARSER is None:
+        from lark import Lark
+        from lark.grammar import Rule
+        from lark.lexer import TerminalDef
+
         text = grammar_text()
-        options = dict(parser="lalr", lexer="contextual", strict=True, propagate_positions=True,
-                       maybe_placeholders=False)
-        cache = _cache_file(text)
-        _PARSER = Lark(text, cache=cache, **options) if cache else Lark(text, **options)
+        path = _lark_file(text)
+        cached = _read_cache(path)
+        parser = None
+        if isinstance(cached, dict) and cached.get("grammar") == _digest(text):
+            try:
+                parser = _lark_from_json(cached["lark"])
+            except Exception:  # a damaged or foreign cache: built anew below
+                parser = None
+        if parser is None:
+            parser = Lark(text, **_OPTIONS)
+            data, memo = parser.memo_serialize([TerminalDef, Rule])
+            try:
+                _write_cache(path, {"grammar": _digest(text), "lark": {"data": data, "memo": memo}})
+            except (TypeError, ValueError):  # a lark whose tables are not plain data: not cached
+                pass
+        _PARSER = parser
     return _PARSER
 
 
 _SHARED: dict = {}  # short texts and numbers seen before: one object each (a large scheme repeats them)
+_DEADLINES: dict = {}  # deadline text as written → its (frozen) AST node
 
 
 def _shared(value):
@@ -77,8 +174,25 @@ def _shared(value):
     return _SHARED.setdefault(value, value)
 
 
-def number(tok: Token) -> Decimal:
-    key = ("n", str(tok))
+class Tok(tuple):
+    """A token as the builder sees it: (type, value, line, column, end_line, end_column).
+
+    The fast path makes these directly; the reference path converts lark's tokens to them."""
+
+    __slots__ = ()
+    type = property(itemgetter(0))
+    value = property(itemgetter(1))
+    line = property(itemgetter(2))
+    column = property(itemgetter(3))
+    end_line = property(itemgetter(4))
+    end_column = property(itemgetter(5))
+
+    def __str__(self) -> str:
+        return self[1]
+
+
+def number(tok: Tok) -> Decimal:
+    key = ("n", tok[1])
     value = _SHARED.get(key)
     if value is None:
         value = _SHARED[key] = Decimal(key[1].translate(_FULLWIDTH))
@@ -93,22 +207,34 @@ def _span(ext) -> Span:
     return _NO_SPAN if ext is None else Span(*ext)
 
 
-def tok_span(tok: Token) -> Span:
-    return Span(tok.line, tok.column, tok.end_line, tok.end_column)
+def tok_span(tok: Tok) -> Span:
+    return Span(tok[2], tok[3], tok[4], tok[5])
 
 
 _ESCAPE = re.compile(r"\\(.)")
 
 
-def _string(tok: Token) -> str:
-    body = str(tok)[1:-1]
+def _string(tok: Tok) -> str:
+    body = tok[1][1:-1]
     if "\\" not in body:
-        return _shared(body) if len(body) <= 16 else body  # people, offices, deadlines repeat
+        if len(body) > 16:
+            return body
+        if len(_SHARED) > 100_000:
+            _SHARED.clear()
+        return _SHARED.setdefault(body, body)  # people, offices, deadlines repeat
     return _ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
+def _strings(toks) -> tuple:
+    """The texts of STRING tokens; one shared tuple for one short text (责任 "办公室" on every item)."""
+    if len(toks) == 1:
+        text = _string(toks[0])
+        return _shared((text,)) if len(text) <= 16 else (text,)
+    return tuple(map(_string, toks))
+
+
 def _is(tok, kind: str) -> bool:
-    return isinstance(tok, Token) and tok.type == kind
+    return tok.__class__ is Tok and tok[0] == kind
 
 
 class _Marker(tuple):
@@ -147,10 +273,10 @@ def _generic(name: str):
         return lambda ext, *children: A.Attr(key, True, _span(ext))
     if name in _ATTR_POINTS or name in _ATTR_EXPR:
         key = _ATTR_POINTS.get(name) or _ATTR_EXPR[name]
-        return lambda ext, value, *children: A.Attr(key, value, _span(ext))
+        return lambda ext, value, *children: A.Attr(key, value, Span(*ext))  # a keyword first: never empty
     if name in _ATTR_STRINGS:
         key = _ATTR_STRINGS[name]
-        return lambda ext, *children: A.Attr(key, tuple(_string(t) for t in children), _span(ext))
+        return lambda ext, *children: A.Attr(key, _strings(children), Span(*ext))
     if name in _ATTR_STRING:
         key = _ATTR_STRING[name]
         return lambda ext, value, *children: A.Attr(key, _string(value), _span(ext))
@@ -233,15 +359,15 @@ class _Builder:
 
     # ---- names, numbers
     def name(self, ext, tok):
-        text = str(tok)
-        if tok.type == "QNAME":
+        text = tok[1]
+        if tok[0] == "QNAME":
             text = text[1:-1]
         return A.Name(text, tok_span(tok))
 
     decl_name = scope_name = name  # grammar rules of their own, for the lexer's sake (scheme.lark)
 
     def item_id(self, ext, tok):
-        return A.Name(str(tok).translate(_FULLWIDTH), tok_span(tok))
+        return A.Name(tok[1].translate(_FULLWIDTH), tok_span(tok))
 
     def signed(self, ext, *toks):
         value = number(toks[-1])
@@ -272,7 +398,7 @@ class _Builder:
 
     def indicator(self, ext, ident, *rest):  # 指标 ID STRING? attr* block?
         text = None
-        if rest and rest[0].__class__ is Token:
+        if rest and rest[0].__class__ is Tok:
             text, rest = _string(rest[0]), rest[1:]
         block = None
         if rest and rest[-1].__class__ is _Marker:
@@ -284,10 +410,9 @@ class _Builder:
 
     def item(self, ext, ident, *rest):  # ID STRING? attr*
         text = None
-        if rest and rest[0].__class__ is Token:
+        if rest and rest[0].__class__ is Tok:
             text, rest = _string(rest[0]), rest[1:]
-        return A.Item(str(ident).translate(_FULLWIDTH), text, rest, Span(*ext),
-                      Span(ident.line, ident.column, ident.end_line, ident.end_column))
+        return A.Item(ident[1].translate(_FULLWIDTH), text, rest, Span(*ext), Span(ident[2], ident[3], ident[4], ident[5]))
 
     # ---- attributes
     def attr_declare(self, ext, *counts):
@@ -312,9 +437,14 @@ class _Builder:
         return A.Attr("deadline", d, _span(ext))
 
     def deadline(self, ext, tok):
-        if tok.type == "STRING":
+        if tok[0] == "STRING":
             return A.Deadline(_string(tok), True)
-        return A.Deadline(_shared(str(tok).translate(_FULLWIDTH)), False)
+        value = _DEADLINES.get(tok[1])  # a scheme writes a handful of deadlines thousands of times: one node each
+        if value is None:
+            if len(_DEADLINES) > 10_000:
+                _DEADLINES.clear()
+            value = _DEADLINES[tok[1]] = A.Deadline(tok[1].translate(_FULLWIDTH), False)
+        return value
 
     def attr_exception(self, ext, rule, reason):
         return A.Attr("exception", A.ExceptionNote(rule, _string(reason)), _span(ext))
@@ -497,7 +627,7 @@ class _Builder:
         return ("step", step)
 
     def unit(self, ext, tok):
-        return str(tok)
+        return tok[1]
 
     def c_standard(self, ext, expr):
         return A.Clause("standard", expr, _span(ext))
@@ -551,7 +681,7 @@ class _Builder:
                 size = number(p)
             elif _is(p, "PERCENT"):
                 percent = True
-            elif isinstance(p, str) and not isinstance(p, Token):
+            elif p.__class__ is str:
                 unit = p
             elif isinstance(p, _Marker) and p.tag == "effect":
                 effect, amount = p
@@ -642,7 +772,7 @@ class _Builder:
         return ("indicator", ident.text)
 
     def target_id(self, ext, tok):
-        return ("indicator", str(tok).translate(_FULLWIDTH))
+        return ("indicator", tok[1].translate(_FULLWIDTH))
 
     def target_all(self, ext, scope):
         if isinstance(scope, A.Name):
@@ -799,20 +929,33 @@ def _callback(name: str):
     return fn
 
 
-class ToAst(Transformer_NonRecursive):
+_TO_AST = None
+
+
+def _to_ast():
     """lark tree → attrs AST with the same builder (the reference path; iterative, so deep input is safe)."""
+    global _TO_AST
+    if _TO_AST is None:
+        from lark import Transformer_NonRecursive
 
-    def __init__(self):
-        super().__init__(visit_tokens=False)
+        class ToAst(Transformer_NonRecursive):
+            def __init__(self):
+                super().__init__(visit_tokens=True)
 
-    def __default__(self, data, children, meta):
-        ext = None if meta.empty else (meta.line, meta.column, meta.end_line, meta.end_column)
-        return _callback(str(data))(ext, *children)
+            def __default__(self, data, children, meta):
+                ext = None if meta.empty else (meta.line, meta.column, meta.end_line, meta.end_column)
+                return _callback(str(data))(ext, *children)
+
+            def __default_token__(self, token):
+                return Tok((token.type, str(token), token.line, token.column, token.end_line, token.end_column))
+
+        _TO_AST = ToAst
+    return _TO_AST()
 
 
 def parse_with_lark(text: str) -> A.Scheme:
     """The reference path: lark's own parser and trees, then the builder. Raises lark's UnexpectedInput."""
-    return ToAst().transform(get_parser().parse(text))
+    return _to_ast().transform(get_parser().parse(text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -821,8 +964,8 @@ def parse_with_lark(text: str) -> A.Scheme:
 _INLINE, _EXPAND1, _NODE, _UNSUPPORTED = 0, 1, 2, 3
 
 
-def _build_tables(lk: Lark) -> dict:
-    """Plain, picklable tables derived from a built lark parser (nothing here is lark-specific at run time)."""
+def _build_tables(lk) -> dict:
+    """Plain tables (JSON data) derived from a built lark parser (nothing here is lark-specific at run time)."""
     from lark.lexer import PatternRE, PatternStr
     from lark.parsers.lalr_analysis import Shift
 
@@ -901,9 +1044,41 @@ def _build_tables(lk: Lark) -> dict:
     # Characters that begin whitespace or a comment (every ignored terminal matches one such character alone).
     skip_re = re.compile(skip, flags)
     skip_chars = "".join(c for c in map(chr, range(0x10000)) if skip_re.match(c).end())
-    return dict(format=_TABLES_FORMAT, lark=lark.__version__, actions=actions, rules=plans, kept=frozenset(kept),
+    # States reached by shifting a keyword, where every lookahead reduces the keyword's `_k_…` rule:
+    # the driver reduces at the shift (the next token is still lexed in the shifted state).
+    fused = []
+    for state, row in actions.items():
+        acts = set(row.values())
+        if len(acts) == 1:
+            a = acts.pop()
+            size, incl, kind, _name, origin = plans[~a] if a < 0 else (0, (), None, None, None)
+            if a < 0 and _fast_kind(size, incl, kind) == _K_EMPTY:
+                fused.append((state, origin))
+    # Each row as one string of numbers "symbol,action,symbol,action…": quick to read as JSON, and
+    # turned into a dict only when the driver first meets the state.
+    syms = sorted({sym for row in actions.values() for sym in row})
+    number_of = {sym: i for i, sym in enumerate(syms)}
+    rows = [(state, ",".join(f"{number_of[sym]},{act}" for sym, act in row.items())) for state, row in actions.items()]
+    return dict(format=_TABLES_FORMAT, syms=syms, actions=rows, rules=plans, kept=sorted(kept), fused=fused,
                 start=table.start_states["start"], end=table.end_states["start"], specs=specs,
-                state_spec=state_spec, skip=skip, skip_chars=skip_chars, flags=flags)
+                state_spec=sorted(state_spec.items()), skip=skip, skip_chars=skip_chars, flags=flags)
+
+
+class _Rows(dict):
+    """state → {symbol: action}, each row made from its flat form the first time the driver needs it."""
+
+    def __init__(self, raw: dict, syms: list):
+        super().__init__()
+        self.raw, self.syms = raw, syms
+
+    def __missing__(self, state):
+        text = self.raw[state]
+        flat = [int(x) for x in text.split(",")] if text else []
+        syms = self.syms
+        if len(flat) % 2 or min(flat[::2], default=0) < 0:
+            raise ValueError("a damaged row")
+        row = self[state] = dict(zip([syms[i] for i in flat[::2]], flat[1::2]))
+        return row
 
 
 class _StateLexer:
@@ -929,34 +1104,47 @@ _COMPILED: dict = {}  # tuple of terminal names → compiled alternation, shared
 
 
 class _Tables:
+    """The driver's tables from their plain form (_build_tables, or the same read back from JSON).
+
+    Raises (KeyError, TypeError, ValueError …) on data of another shape: a damaged cache is rebuilt."""
+
     def __init__(self, data: dict):
-        self.actions = data["actions"]
-        self.rules = [(size, incl, _fast_kind(size, incl, kind), _callback(name) if kind >= _EXPAND1 else None,
-                       origin, kind) for size, incl, kind, name, origin in data["rules"]]
-        self.kept = data["kept"]
-        self.start, self.end = data["start"], data["end"]
-        self.specs = data["specs"]
-        self.state_spec = data["state_spec"]
-        self.flags = data["flags"]
+        intern = sys.intern
+        syms = [intern(str(x)) for x in data["syms"]]
+        raw = {int(state): str(flat) for state, flat in data["actions"]}
+        self.rows = _Rows(raw, syms)
+        self.rules = []
+        for size, incl, kind, name, origin in data["rules"]:
+            size, kind, incl = int(size), int(kind), tuple((int(j), bool(x)) for j, x in incl)
+            self.rules.append((size, incl, _fast_kind(size, incl, kind),
+                               _callback(str(name)) if kind >= _EXPAND1 else None, intern(origin), kind))
+        self.kept = frozenset(intern(k) for k in data["kept"])
+        self.fused = {int(state): intern(origin) for state, origin in data["fused"]}
+        self.start, self.end = int(data["start"]), int(data["end"])
+        self.raw_specs = data["specs"]
+        self.state_spec = {int(state): int(i) for state, i in data["state_spec"]}
+        self.flags = int(data["flags"])
         self.skip = re.compile(data["skip"], self.flags).match
         self.skip_chars = frozenset(data["skip_chars"])
         self.by_spec: dict = {}
-        # States reached by shifting a keyword, where every lookahead reduces the keyword's `_k_…` rule:
-        # the driver reduces at the shift (the next token is still lexed in the shifted state).
-        self.fused = {}
-        for state, row in self.actions.items():
-            acts = set(row.values())
-            if len(acts) == 1:
-                a = acts.pop()
-                if a < 0 and self.rules[~a][2] == _K_EMPTY:
-                    self.fused[state] = self.rules[~a][4]
         self.lexers: dict = {}  # state → _StateLexer, made on first use
+        if self.start not in raw or self.end not in raw:
+            raise ValueError("no start state")
+
+    @property
+    def actions(self) -> dict:
+        """Every row (the driver reads only the rows it meets)."""
+        for state in self.rows.raw:
+            self.rows[state]  # noqa: B018 - made on first use
+        return self.rows
 
     def lexer_for(self, state) -> _StateLexer:
         index = self.state_spec[state]
         lx = self.by_spec.get(index)
         if lx is None:
-            alts, retype = self.specs[index]
+            alts, retype = self.raw_specs[index]
+            alts = tuple((sys.intern(str(n)), str(rx), None if first is None else str(first)) for n, rx, first in alts)
+            retype = {sys.intern(str(k)): {str(w): sys.intern(str(t)) for w, t in v.items()} for k, v in retype.items()}
             lx = self.by_spec[index] = _StateLexer(alts, retype, self.flags)
         self.lexers[state] = lx
         return lx
@@ -996,37 +1184,32 @@ def _tables_file(text: str) -> Path | None:
     folder = _cache_folder()
     if folder is None:
         return None
-    tag = f"d{_TABLES_FORMAT}-lark{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
-    return folder / f"scheme-grammar-{_digest(text)}.{tag}.pickle"
+    return folder / f"scheme-grammar-{_digest(text)}.d{_TABLES_FORMAT}-{_cache_tag()}.json"
 
 
 def _tables() -> _Tables:
-    """The driver's tables: read from the cache folder, else derived from lark's parser and cached."""
+    """The driver's tables: read from the cache folder, else derived from lark's parser and cached.
+
+    The cache is plain JSON checked by its SHA-256, read only from a regular file of the current
+    user; anything else there is ignored and replaced."""
     global _TABLES
     if _TABLES is None:
-        path = _tables_file(grammar_text())
-        data = None
-        if path is not None and path.exists():
+        text = grammar_text()
+        path = _tables_file(text)
+        data = _read_cache(path)
+        tables = None
+        if isinstance(data, dict) and data.get("format") == _TABLES_FORMAT and data.get("grammar") == _digest(text):
             try:
-                data = pickle.loads(path.read_bytes())
-                if data.get("format") != _TABLES_FORMAT or data.get("lark") != lark.__version__:
-                    data = None
-            except Exception:  # a truncated or foreign file: rebuild it
-                data = None
-        if data is None:
+                tables = _Tables(data)
+            except Exception:  # of another shape: rebuilt below
+                tables = None
+        if tables is None:
             data = _build_tables(get_parser())
-            if path is not None:
-                try:
-                    with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as f:
-                        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-                    os.replace(f.name, path)
-                except OSError:
-                    pass
-        _TABLES = _Tables(data)
+            data["grammar"] = _digest(text)
+            _write_cache(path, data)
+            tables = _Tables(json.loads(json.dumps(data)))  # exactly what a later run reads back
+        _TABLES = tables
     return _TABLES
-
-
-_new_token = getattr(Token, "_future_new", Token)  # lark's constructor without its keyword-argument shim
 
 
 class _Refused(Exception):
@@ -1041,10 +1224,16 @@ def parse_fast(text: str) -> A.Scheme:
     transformer, the extent of a rule runs from its first to its last token (tokens filtered
     out of the tree included).
     """
-    t = _tables()
-    actions, rules, kept, end_state = t.actions, t.rules, t.kept, t.end
+    try:
+        return _drive(_tables(), text)
+    except (KeyError, IndexError, TypeError) as err:  # a table that does not fit: lark decides
+        raise _Refused from err
+
+
+def _drive(t: _Tables, text: str) -> A.Scheme:
+    actions, rules, kept, end_state = t.rows, t.rules, t.kept, t.end
     lexers, lexer_for, skip, skip_chars = t.lexers, t.lexer_for, t.skip, t.skip_chars
-    new_token = _new_token
+    new_tok = tuple.__new__
     states, values, exts = [t.start], [], []
     lex_state, fused = t.start, t.fused
     pos, n, line, line_start = 0, len(text), 1, 0
@@ -1056,6 +1245,7 @@ def parse_fast(text: str) -> A.Scheme:
             if c in skip_chars or c > "\uffff":
                 if c == " " and pos + 1 < n and text[pos + 1] not in skip_chars:
                     pos += 1  # one space between tokens: the common case, without a regex
+                    c = text[pos]
                 else:
                     e = skip(text, pos).end()
                     k = count("\n", pos, e)
@@ -1063,23 +1253,27 @@ def parse_fast(text: str) -> A.Scheme:
                         line += k
                         line_start = rfind("\n", pos, e) + 1
                     pos = e
-        state = lex_state
+                    if pos < n:
+                        c = text[pos]
         if pos >= n:
             typ, tok, ext = "$END", None, None
         else:
-            lx = lexers.get(state) or lexer_for(state)
-            c = text[pos]
+            lx = lexers.get(lex_state) or lexer_for(lex_state)
             m = (lx.by_char.get(c) or lx.for_char(c))(text, pos)
             if m is None:
                 raise _Refused
             typ = m.lastgroup
             e = m.end()
-            value = text[pos:e]
-            if typ in lx.retype:
-                typ = lx.retype[typ].get(value, typ)
             col = pos - line_start + 1
             ext = (line, col, line, col + e - pos)
-            tok = new_token(typ, value, pos, line, col, line, col + e - pos, e) if typ in kept else None
+            if typ in lx.retype:  # a keyword that NAME (or UNIT) matches whole
+                value = text[pos:e]
+                typ = lx.retype[typ].get(value, typ)
+                tok = new_tok(Tok, (typ, value) + ext) if typ in kept else None
+            elif typ in kept:
+                tok = new_tok(Tok, (typ, text[pos:e]) + ext)
+            else:
+                tok = None
             pos = e
         # ---- reduce as long as the table says so, then shift the token
         row = actions[states[-1]]
@@ -1095,15 +1289,12 @@ def parse_fast(text: str) -> A.Scheme:
                 if reduce_now is None:
                     states.append(a)
                 else:  # `_k_…` after its keyword, whatever follows: reduce it now, lex the next token in `a`
-                    goto = actions[states[-1]].get(reduce_now)
-                    if goto is None:
-                        raise _Refused
                     values[-1] = ()
-                    states.append(goto)
+                    states.append(actions[states[-1]][reduce_now])
                 break
             size, incl, kind, fn, origin, base = rules[~a]
-            if kind == _K_EMPTY:
-                values[-1] = ()
+            if kind == _K_RELABEL:
+                pass
             elif kind == _K_APPEND and values[-2].__class__ is list:
                 item = values.pop()
                 values[-1].append(item)
@@ -1114,6 +1305,8 @@ def parse_fast(text: str) -> A.Scheme:
                     exts[-1] = x if first is None else (first[0], first[1], x[2], x[3])
             elif kind == _K_NODE1:
                 values[-1] = fn(exts[-1], values[-1])
+            elif kind == _K_WRAP:
+                values[-1] = [values[-1]]
             elif (kind == _K_KW_NODE or kind == _K_KW_LIST) and values[-2].__class__ in (tuple, list):
                 value = values.pop()
                 keyword = values[-1]
@@ -1124,14 +1317,14 @@ def parse_fast(text: str) -> A.Scheme:
                     first = x
                 elif x is not None:
                     first = (first[0], first[1], x[2], x[3])
-                if kind == _K_KW_NODE:
-                    values[-1] = fn(first, *keyword, value) if keyword else fn(first, value)
+                if keyword:
+                    values[-1] = fn(first, *keyword, value) if kind == _K_KW_NODE else fn(first, *keyword, *value)
                 else:
-                    values[-1] = fn(first, *keyword, *value)
+                    values[-1] = fn(first, value) if kind == _K_KW_NODE else fn(first, *value)
                 exts[-1] = first
-            elif kind == _K_WRAP:
-                values[-1] = [values[-1]]
-            elif kind != _K_RELABEL:
+            elif kind == _K_EMPTY:
+                values[-1] = ()
+            else:
                 if size:
                     vals = values[-size:]
                     xs = exts[-size:]
@@ -1161,8 +1354,8 @@ def parse_fast(text: str) -> A.Scheme:
                     value = children
                 elif base == _EXPAND1 and len(children) == 1:
                     value = children[0]
-                    if value.__class__ is Token:  # lark positions a passed-through token by itself
-                        x = (value.line, value.column, value.end_line, value.end_column)
+                    if value.__class__ is Tok:  # lark positions a passed-through token by itself
+                        x = value[2:]
                 elif base == _UNSUPPORTED:
                     raise _Refused
                 else:
@@ -1170,11 +1363,7 @@ def parse_fast(text: str) -> A.Scheme:
                 states.append(0)
                 values.append(value)
                 exts.append(x)
-            goto = states[-2]
-            goto = actions[goto].get(origin)
-            if goto is None or goto < 0:
-                raise _Refused
-            states[-1] = goto
+            goto = states[-1] = actions[states[-2]][origin]
             if goto == end_state and typ == "$END":
                 return values[-1]
             row = actions[goto]
@@ -1189,6 +1378,8 @@ def parse(source: Source) -> tuple[A.Scheme | None, list[Diagnostic]]:
             return parse_fast(source.text), []
         except Exception:  # _Refused, or any slip of the fast path: lark's own parse is the reference
             pass
+        from lark.exceptions import UnexpectedInput
+
         try:
             return parse_with_lark(source.text), []
         except UnexpectedInput as err:

@@ -193,3 +193,34 @@ def _escape(ch: str, newline: bool) -> str:
         return _NAMED[ch]
     code = ord(ch)
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def read_private(path, limit: int) -> bytes | None:
+    """The bytes of a regular file owned by the current user, at most `limit` of them; else None.
+
+    For files this program writes for itself (caches): a FIFO, a device, a symbolic link, a file of
+    another user or one larger than `limit` is never read, and opening never blocks.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except (OSError, ValueError):
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        if hasattr(os, "getuid") and st.st_uid != os.getuid():
+            return None
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return None if size > limit else b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 
-from lark import Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
 from kaoping.grammar import grammar_text
 
 from .diagnostics import Diagnostic, Related, error
@@ -100,7 +97,10 @@ def _end_span(source: Source) -> Span:
     return Span(last, col, last, col + 1)
 
 
-def describe(err: UnexpectedInput, source: Source) -> Diagnostic:
+def describe(err, source: Source) -> Diagnostic:
+    """A lark UnexpectedInput as a diagnostic (lark is imported here only: checking never needs it)."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
     name = source.name
     if isinstance(err, UnexpectedCharacters):
         ch = source.text[err.pos_in_stream]
@@ -121,7 +121,7 @@ def describe(err: UnexpectedInput, source: Source) -> Diagnostic:
                      _end_span(source), name, label="文件在此结束", related=related,
                      hint="检查每个“{”都有对应的“}”")
     assert isinstance(err, UnexpectedToken)
-    tok: Token = err.token
+    tok = err.token
     span = Span(tok.line, tok.column, tok.end_line or tok.line, tok.end_column or tok.column + 1)
     found = describe_terminal(tok.type) if tok.type not in ("NAME", "NUMBER", "ID", "STRING") else None
     shown = f"“{tok}”" if found is None or found.startswith("“") else f"{found}“{tok}”"
