@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from kaoping.dsl.bounds import analyse, render_bounds
+from kaoping.dsl.bounds import to_json as bounds_json
 from kaoping.dsl.diagnostics import Severity, render, render_short, to_json
 from kaoping.dsl.inspect import render_tree, scheme_to_dict
 from kaoping.dsl.load import CheckResult, check_path
@@ -77,17 +79,24 @@ def check(files, fmt, no_notes, templates):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出整棵树")
 @click.option("--items", is_flag=True, help="同时列出二级指标")
+@click.option("--bounds", "show_bounds", is_flag=True, help="同时列出静态取值范围（--json 总是包含 bounds）")
 @templates_option
-def inspect(file, as_json, items, templates):
+def inspect(file, as_json, items, show_bounds, templates):
     """显示方案的指标树、合计、计数与上限 / show the tree with computed totals, counts and caps."""
     result = check_path(file, templates)
     if result.scheme is None:
         _print_diagnostics(result, "human")
         sys.exit(1)
+    bounds = analyse(result.program) if result.program is not None else None
     if as_json:
-        click.echo(json.dumps(scheme_to_dict(result.scheme), ensure_ascii=False, indent=2))
+        data = scheme_to_dict(result.scheme)
+        if bounds is not None:
+            data["bounds"] = bounds_json(bounds)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         _echo(render_tree(result.scheme, items=items))
+        if bounds is not None and show_bounds:
+            _echo(render_bounds(bounds))
     for d in result.errors:  # the tree is shown, and so is what is wrong with it (render_short escapes)
         click.echo(render_short(d), err=True)
     sys.exit(0 if result.ok else 1)

@@ -489,3 +489,16 @@ def to_json(b: Bounds) -> dict:
 
 def interval_json(a: Interval) -> list[str | None]:
     return [None if v is None else number(v) for v in a]
+
+
+def render_bounds(b: Bounds) -> str:
+    """The intervals as `kaoping inspect` shows them: totals and formulas per unit class, inputs, groups."""
+    lines = ["取值范围（静态分析，任何有效结果都落在其中）"]
+    for cls, total in b.totals.items():
+        lines.append(f"  {'单位类别 ' + cls + '：' if cls else ''}总分 {show(total)}")
+        for name, interval in b.formulas.get(cls, {}).items():
+            lines.append(f"    得分 {name} {show(interval)}")
+    for name, interval in {**b.inputs, **b.groups}.items():
+        lines.append(f"  {name} {show(interval)}")
+    lines.append("  节点：" + "，".join(f"{k} {show(v)}" for k, v in b.nodes.items()))
+    return "\n".join(lines)
