@@ -64,6 +64,8 @@ def test_cases_run_as_written(tmp_path):
     # case 2: 业务 6 + 4 × 80% = 9.2 → 9.2 × 70% + 100 × 30% = 6.44 + 30 = 36.44 ≠ 40 → fails
     assert "[通过] 用例 全部一档、公众评议90分" in result.output
     assert "[不通过] 用例 算错的期望" in result.output and "36.44" in result.output
+    # the failing expectation names what the total reads, each with the rule that produced it
+    assert "用例 · 得分 总分：期望 = 40，实际 36.44" in result.output and "业务 = 9.2（下级合计 9.2）" in result.output
     assert result.exit_code == 1
 
 
