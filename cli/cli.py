@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from kaoping.dsl.bounds import analyse, render_bounds
+from kaoping.dsl.bounds import to_json as bounds_json
 from kaoping.dsl.diagnostics import Severity, render, render_short, to_json
 from kaoping.dsl.load import CheckResult, check_path
 from kaoping.dsl.source import visible
@@ -77,8 +79,9 @@ def check(files, fmt, no_notes, templates):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出整棵树")
 @click.option("--items", is_flag=True, help="同时列出二级指标")
+@click.option("--bounds", "show_bounds", is_flag=True, help="同时列出静态取值范围（--json 总是包含 bounds）")
 @templates_option
-def inspect(file, as_json, items, templates):
+def inspect(file, as_json, items, show_bounds, templates):
     """显示方案的指标树、合计、计数与上限 / show the tree with computed totals, counts and caps."""
     import json
 
@@ -88,10 +91,16 @@ def inspect(file, as_json, items, templates):
     if result.scheme is None:
         _print_diagnostics(result, "human")
         sys.exit(1)
+    bounds = analyse(result.program) if result.program is not None else None
     if as_json:
-        click.echo(json.dumps(scheme_to_dict(result.scheme), ensure_ascii=False, indent=2))
+        data = scheme_to_dict(result.scheme)
+        if bounds is not None:
+            data["bounds"] = bounds_json(bounds)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         _echo(render_tree(result.scheme, items=items))
+        if bounds is not None and show_bounds:
+            _echo(render_bounds(bounds))
     for d in result.errors:  # the tree is shown, and so is what is wrong with it (render_short escapes)
         click.echo(render_short(d), err=True)
     sys.exit(0 if result.ok else 1)
@@ -172,33 +181,50 @@ def compile_(scheme, output, templates):
     click.echo(f"{visible(output)}: {len(source.splitlines())} 行 / lines")
 
 
-def _print_findings(findings) -> bool:
+def _print_findings(findings, failed_word: str = "不成立") -> bool:
+    """Each finding on one line; a counterexample as results files (`kaoping score` reproduces them)."""
     import json
 
     ok = True
     for f in findings:
-        mark = "通过" if f.ok else "不通过"
+        mark = failed_word if f.status == "不成立" else f.status
         _echo(f"[{mark}] {f.property}" + (f"：{f.detail}" if f.detail else ""))
-        if f.counterexample is not None:
-            ok = False
-            click.echo("  反例（结果文件）/ counterexample:\n  " +
-                       json.dumps({"units": [f.counterexample]}, ensure_ascii=False, default=str))
+        ok = ok and f.ok
+        for label, units in f.counterexample or ():
+            click.echo(f"  反例 · {visible(label)}（结果文件 / results file）:\n  " +
+                       json.dumps({"units": units}, ensure_ascii=False, default=str))
     return ok
 
 
 @main.command()
 @click.argument("scheme", type=click.Path(dir_okay=False))
-@click.option("--examples", default=200, show_default=True, help="每个性质随机尝试的结果数")
+@click.option("--examples", default=200, show_default=True, type=int,
+              help="随机搜索时尝试的结果（总体）数，至少 1")
+@click.option("--seed", type=int, default=None,
+              help="随机种子：同一种子重现同一次运行（此时不读写 hypothesis 的样例库）")
 @templates_option
-def verify(scheme, examples, templates):
-    """在随机结果上验证性质：不超上限、提高一档不降分、方案声明的性质 / try the properties on random results."""
+def verify(scheme, examples, seed, templates):
+    """验证方案的性质：静态取值范围能证明的直接证明，其余先试极端结果再随机搜索 / prove or try the
+    properties. Exit 0: all hold; 1: one does not hold (counterexample printed); 2: cannot be verified
+    (too few valid results, a premise never held) or a usage error."""
+    if examples < 1:
+        click.echo(f"--examples 应至少为 1，却是 {examples} / --examples must be at least 1", err=True)
+        sys.exit(2)
+    if seed is not None and not 0 <= seed < 2 ** 32:
+        click.echo("--seed 应在 0 到 4294967295 之间 / --seed must be in [0, 2**32)", err=True)
+        sys.exit(2)
     from kaoping.compiler.verify import verify as run_verify
 
     checked = check_path(scheme, templates)
     if not checked.ok:
         _print_diagnostics(checked, "short", show_notes=False)
         sys.exit(1)
-    sys.exit(0 if _print_findings(run_verify(checked.scheme, checked.program, examples)) else 1)
+    report = run_verify(checked.scheme, checked.program, examples, seed)
+    share = f"{report.valid * 100 // report.generated}%" if report.generated else "—"
+    click.echo(f"生成 {report.generated} 个单位，其中 {report.valid} 个有效并已评分（{share}）；"
+               f"随机种子 {report.seed}（--seed {report.seed} 可重现）")
+    _print_findings(report.findings)
+    sys.exit(report.exit_code)
 
 
 @main.command(name="test")
@@ -215,4 +241,4 @@ def test_(scheme, templates):
     findings = run_cases(checked.scheme, checked.program)
     if not findings:
         click.echo("方案中没有用例 / no cases")
-    sys.exit(0 if _print_findings(findings) else 1)
+    sys.exit(0 if _print_findings(findings, failed_word="不通过") else 1)

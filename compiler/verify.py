@@ -1,125 +1,56 @@
 """`kaoping verify` and `kaoping test`: what the author states about a scheme, proved or tried.
 
-Properties tried on random valid results (hypothesis searches, then shrinks a counterexample):
-every node stays within [0, its 满分/分值/上限] (leaves unless they declare 范围/可为负/可超分值);
-raising one tier never lowers the total; every 性质 (invariant) holds. Cases (用例) are run as
-written: inputs, then the expectations.
+verify: the static bounds (kaoping.dsl.bounds) prove what they can (已证明); the rest is tried on
+valid results built from the IR (verify_inputs): the corners first (every value at its best, at its
+worst, each alone at its extreme), then random populations that hypothesis searches and shrinks.
+Each built-in property (properties.py) and each 性质 ends 通过, 已证明, 不成立 (with results files
+that `kaoping score` reproduces) or 无法验证 (its premise never held, or under 90% of the generated
+units could be scored) — never 通过 without having been tried. Cases (用例) are run as written.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+import builtins
+import hashlib
+import os
+import random
 from fractions import Fraction
+from pathlib import Path
+from typing import Callable
 
 import attrs
-from hypothesis import HealthCheck, find, settings
+from hypothesis import HealthCheck, Verbosity, given, settings
+from hypothesis import configuration as hyp_config
+from hypothesis import seed as hyp_seed
 from hypothesis import strategies as st
-from hypothesis.errors import NoSuchExample
-
-from typing import assert_never
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from kaoping.dsl import ast as A
+from kaoping.dsl import bounds as B
 from kaoping.dsl import ir
 from kaoping.dsl import model as M
 from kaoping.dsl.lower import Lowering, Refused
 
 from . import runtime as R
 from .interpret import Interpreter
+from .properties import NODE, Failure, Run
 from .results import UnitResults
+from .verify_inputs import Space, as_json, corner_unit, kinds, populations, space
+
+
+PASS, PROVED, FAILED, UNKNOWN = "通过", "已证明", "不成立", "无法验证"
 
 
 @attrs.frozen
 class Finding:
     property: str  # what was checked
-    ok: bool
-    detail: str  # what went wrong, in Chinese
-    counterexample: dict | None  # a results unit that shows it (JSON-ready)
+    status: str  # 通过 / 已证明 / 不成立 / 无法验证
+    detail: str  # what went wrong, or why it could not be verified, in Chinese
+    counterexample: list | None = None  # [(label, [results unit …])]: results files that show it
 
-
-# ---------------------------------------------------------------- random valid results
-def _bound(x) -> Decimal:
-    """A bound given as text or a Fraction, as a Decimal not above it (2 places for fractions)."""
-    return Decimal(x) if isinstance(x, str) else Decimal(R.show(R.round_to(Fraction(x), 2, "down")))
-
-
-def _decimals(low, high, places=2):
-    return st.decimals(min_value=_bound(low), max_value=_bound(high), places=places,
-                       allow_nan=False, allow_infinity=False).map(str)
-
-
-def _value(method: ir.Method, weight):
-    """Valid results for one method (the shapes a results file gives)."""
-    w = weight if weight is not None else 10
-    if isinstance(method, ir.Tiers):
-        names = st.sampled_from([r[0] for r in method.rows])
-        if not method.promote:
-            return names
-        promoted = st.builds(lambda t, k: {"档次": t, "晋档": str(k)}, names, st.integers(0, method.promote))
-        return st.one_of(names, promoted)
-    if isinstance(method, (ir.Ratio, ir.Efficacy, ir.Deviation, ir.Ranges, ir.VsBest)):
-        return _decimals("0", "1.2", 3)
-    if isinstance(method, ir.Direct):
-        return _decimals("0", w)
-    if isinstance(method, ir.YesNo):
-        return st.sampled_from(["是", "否"])
-    if isinstance(method, (ir.Count, ir.Steps)):
-        return st.integers(0, 12).map(str)
-    if isinstance(method, ir.Rank):
-        return st.integers(1, 12).map(str)
-    if isinstance(method, ir.Panel):
-        scale = method.full if method.full is not None else w
-        return st.lists(_decimals("0", scale), min_size=1, max_size=7)
-    if isinstance(method, ir.Levels):
-        return st.fixed_dictionaries({level: st.integers(0, 8).map(str) for level in method.levels})
-    if isinstance(method, ir.Parts):
-        return st.fixed_dictionaries({row[0]: st.integers(0, 5).map(str) for row in method.rows})
-    if isinstance(method, ir.Highest):
-        return st.lists(st.sampled_from([r[0] for r in method.rows]), max_size=3)
-    assert_never(method)
-
-
-def _leaf_value(leaf: ir.Leaf):
-    if leaf.fields is not None:
-        return st.fixed_dictionaries({f: _decimals("0", "10", 1) for f in leaf.fields})
-    return _value(leaf.rule.method, leaf.weight)
-
-
-def valid_results(program: ir.Program):
-    """A strategy for one unit's complete, valid results."""
-    classes: list[str | None] = list(program.classes) or [None]
-    blocks = dict(program.unit_trees)
-    units = sorted(blocks) or ["单位"]
-    facts = sorted(program.known - {n.key for n in ir.walk_nodes(program.tree)}
-                   - {i.name for i in program.inputs} - {g.name for g in program.groups}
-                   - {f.name for v in program.views for f in v.every})
-
-    @st.composite
-    def draw(d):
-        name = d(st.sampled_from(units))
-        cls = d(st.sampled_from(classes))
-        values = {}
-        for node in ir.walk_nodes(program.tree + blocks.get(name, ())):
-            if isinstance(node, ir.Open) and node.fallback is None and node.full is not None:
-                values[node.key] = d(_decimals("0", node.full))
-            elif isinstance(node, ir.Leaf) and node.reported:
-                values[node.key] = d(_leaf_value(node))
-        for i in program.inputs:
-            values[i.name] = d(_decimals("0", i.full if i.full is not None else 100))
-        for g in program.groups:
-            values[g.name] = d(_decimals("0", (g.cap if g.cap is not None else 5) + 2))  # above a cap: clipped
-        view = next((v for v in program.views if v.unit_class == cls), program.views[0])
-        for f in view.every:
-            if isinstance(f.expr, ir.External):
-                values[f.name] = d(_decimals("0", "100"))
-        for fact in facts:
-            values[fact] = d(st.sampled_from(["是", "否"]))
-        return UnitResults(name, cls, values, {}, name)
-
-    return draw()
-
-
-def as_json(unit: UnitResults) -> dict:
-    return {"name": unit.name, "class": unit.unit_class, "values": unit.values}
+    @builtins.property  # `property` is a field here
+    def ok(self) -> bool:
+        return self.status in (PASS, PROVED)
 
 
 # ---------------------------------------------------------------- conditions over a scored unit
@@ -142,23 +73,30 @@ def _value_of(name: str, score: dict, scheme: M.Scheme):
     raise _Unknown(name)
 
 
+def evaluate_expr(e, score: dict, scheme: M.Scheme):
+    """An expression of a 性质 or 期望 over one scored unit."""
+    if isinstance(e, A.Num):
+        return Fraction(e.value)
+    if isinstance(e, A.Ref):
+        return _value_of(e.name, score, scheme)
+    if isinstance(e, A.ItemRef):
+        return _value_of(e.id, score, scheme)
+    if isinstance(e, A.AttrRef):
+        try:
+            return Lowering(scheme).attr_value(e)
+        except Refused:
+            raise _Unknown(e.name) from None
+    if isinstance(e, A.BinOp):
+        left, right = evaluate_expr(e.left, score, scheme), evaluate_expr(e.right, score, scheme)
+        return R.arith(e.op, left, right)
+    if isinstance(e, A.Neg):
+        return -evaluate_expr(e.operand, score, scheme)
+    raise _Unknown(type(e).__name__)
+
+
 def evaluate(cond, score: dict, scheme: M.Scheme, evidence: dict) -> bool:
     def ev(e):
-        if isinstance(e, A.Num):
-            return Fraction(e.value)
-        if isinstance(e, A.Ref):
-            return _value_of(e.name, score, scheme)
-        if isinstance(e, A.AttrRef):
-            try:
-                return Lowering(scheme).attr_value(e)
-            except Refused:
-                raise _Unknown(e.name) from None
-        if isinstance(e, A.BinOp):
-            left, right = ev(e.left), ev(e.right)
-            return R.arith(e.op, left, right)
-        if isinstance(e, A.Neg):
-            return -ev(e.operand)
-        raise _Unknown(type(e).__name__)
+        return evaluate_expr(e, score, scheme)
 
     def cv(c):
         if isinstance(c, A.Compare):
@@ -181,93 +119,220 @@ def evaluate(cond, score: dict, scheme: M.Scheme, evidence: dict) -> bool:
 
 
 # ---------------------------------------------------------------- properties
-def _bounds(program: ir.Program) -> dict:
-    """What each node declares it stays within: a leaf its clamp, a sum [its floor, its limit]."""
-    out = {}
-    for node in ir.walk_nodes(program.tree + tuple(n for _u, ns in program.unit_trees for n in ns)):
-        if isinstance(node, ir.Leaf):
-            out[node.key] = (node.low, node.high)
-        elif isinstance(node, ir.Sum):
-            out[node.key] = (node.low, node.counts_as if node.counts_as is not None else node.limit)
-    return out
+MIN_VALID = Fraction(9, 10)
 
 
-def _out_of_bounds(bounds: dict, score: dict) -> str | None:
-    stack = list(score["tree"])
-    while stack:
-        line = stack.pop()
-        stack += line["children"]
-        low, high = bounds.get(line["key"], (None, None))
-        if (low is not None and line["points"] < low) or (high is not None and line["points"] > high):
-            return f"{line['key']} 得 {R.show(line['points'])} 分，超出 [{R.show(low)}, {R.show(high)}]"
+@attrs.frozen
+class Report:
+    findings: list[Finding]
+    generated: int
+    valid: int
+    seed: int
+    why_invalid: list[tuple[str, int]]  # the commonest problems of the units that could not be scored
+
+    @property
+    def exit_code(self) -> int:
+        if any(f.status == FAILED for f in self.findings):
+            return 1
+        return 2 if any(f.status == UNKNOWN for f in self.findings) else 0
+
+
+def cache_dir() -> Path:
+    """Where hypothesis keeps its examples: the user's cache folder, never the current directory."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kaoping" / "hypothesis"
+
+
+def _interval(e, scheme: M.Scheme, b: B.Bounds) -> B.Interval | None:
+    """The static interval of a 性质's expression; None when the bounds cannot say."""
+    if isinstance(e, A.Num):
+        v = Fraction(e.value)
+        return (v, v)
+    if isinstance(e, A.Ref):
+        found = [t[e.name] for t in b.formulas.values() if e.name in t]
+        if found:
+            return B.hull(*found)
+        return b.of(e.name)
+    if isinstance(e, A.ItemRef):
+        return b.nodes.get(e.id)
+    if isinstance(e, A.AttrRef):
+        try:
+            v = Lowering(scheme).attr_value(e)
+        except Refused:
+            return None
+        return (Fraction(v), Fraction(v)) if v is not None else None
+    if isinstance(e, A.BinOp):
+        left, right = _interval(e.left, scheme, b), _interval(e.right, scheme, b)
+        if left is None or right is None:
+            return None
+        return {"+": B.add, "-": B.sub, "*": B.mul, "/": B.div}[e.op](left, right)
+    if isinstance(e, A.Neg):
+        inner = _interval(e.operand, scheme, b)
+        return None if inner is None else B.neg(inner)
     return None
 
 
-def _raise_one_tier(program: ir.Program, unit: UnitResults):
-    """For each tier leaf below the top: (key, results with it one tier higher)."""
-    for leaf in ir.walk_nodes(program.tree):
-        if not isinstance(leaf, ir.Leaf) or not isinstance(leaf.rule.method, ir.Tiers):
-            continue
-        names = [r[0] for r in leaf.rule.method.rows]
-        value = unit.values.get(leaf.key)
-        if value in names and names.index(value) > 0:
-            better = dict(unit.values)
-            better[leaf.key] = names[names.index(value) - 1]
-            yield leaf.key, attrs.evolve(unit, values=better)
+def proved(cond, scheme: M.Scheme, b: B.Bounds) -> bool:
+    """Whether the bounds prove a 性质's conclusion for every valid result."""
+    if isinstance(cond, A.BoolOp) and cond.op == "and":
+        return all(proved(c, scheme, b) for c in cond.items)
+    if isinstance(cond, A.BoolOp) and cond.op in ("or", "any"):
+        return any(proved(c, scheme, b) for c in cond.items)
+    if not isinstance(cond, A.Compare):
+        return False
+    left, right = _interval(cond.left, scheme, b), _interval(cond.right, scheme, b)
+    if left is None or right is None:
+        return False
+    op = cond.op
+    if op in ("<=", "<"):
+        left, right, op = right, left, {"<=": ">=", "<": ">"}[op]
+    if op in (">=", ">"):
+        lo, hi = left[0], right[1]
+        return lo is not None and hi is not None and (lo >= hi if op == ">=" else lo > hi)
+    return False
 
 
-def verify(scheme: M.Scheme, program: ir.Program, examples: int = 200) -> list[Finding]:
-    interp = Interpreter(program)
-    strategy = valid_results(program)
-    bounds_of = _bounds(program)
-    config = settings(max_examples=examples, deadline=None, database=None,
-                      suppress_health_check=list(HealthCheck))
-    findings = []
-
-    def search(name: str, broken) -> None:
-        try:
-            bad = find(strategy, lambda u: broken(u) is not None, settings=config)
-        except NoSuchExample:
-            findings.append(Finding(name, True, "", None))
-            return
-        findings.append(Finding(name, False, broken(bad), as_json(bad)))
-
-    def bounds(u):
-        s = interp.score(u)
-        return _out_of_bounds(bounds_of, s) if not s["problems"] else None
-
-    def monotone(u):
-        s = interp.score(u)
-        if s["problems"]:
-            return None
-        for key, better in _raise_one_tier(program, u):
-            t = interp.score(better)["total"]
-            if t is not None and t < s["total"]:
-                return f"{key} 提高一档后总分由 {R.show(s['total'])} 降为 {R.show(t)}"
-        return None
-
-    search("每个节点的得分在 [0, 满分] 内", bounds)
-    search("提高一档不会降低总分", monotone)
+def _invariant_checks(scheme: M.Scheme, b: B.Bounds) -> tuple[list[tuple[str, Callable]], list[Finding]]:
+    checks: list[tuple[str, Callable]] = []
+    proofs: list[Finding] = []
     for inv in scheme.invariants:
-        def broken(u, inv=inv):
-            s = interp.score(u)
-            if s["problems"]:
-                return None
-            try:
-                if inv.premise is not None and not evaluate(inv.premise, s, scheme, u.values):
-                    return None
-                return None if evaluate(inv.conclusion, s, scheme, u.values) else "不成立"
-            except _Unknown as unknown:
-                raise _NotVerifiable(str(unknown)) from None
+        name = f"性质 {inv.name.text}"
         try:
-            search(f"性质 {inv.name.text}", broken)
-        except _NotVerifiable as why:
-            findings.append(Finding(f"性质 {inv.name.text}", True, f"无法验证（{why}）", None))
-    return findings
+            if proved(inv.conclusion, scheme, b):
+                proofs.append(Finding(name, PROVED, "由各节点、公式的取值范围可知结论总成立，无需抽样"))
+                continue
+        except (ZeroDivisionError, R.Problem):
+            pass
+
+        def check(score: dict, values: dict, inv=inv) -> str:
+            try:
+                if inv.premise is not None and not evaluate(inv.premise, score, scheme, values):
+                    return "premise"
+                return "held" if evaluate(inv.conclusion, score, scheme, values) else \
+                    f"结论不成立（总分 {R.show(score['total'])}）"
+            except _Unknown as why:
+                return f"无法计算（{why}）"
+            except R.Problem as p:
+                return f"无法计算（{p.message}）"
+        checks.append((name, check))
+    return checks, proofs
 
 
-class _NotVerifiable(Exception):
+def valid_results(program: ir.Program) -> st.SearchStrategy:
+    """A strategy for one unit's complete, valid results."""
+    return populations(space(program), 1, 1).map(lambda pop: pop[0])
+
+
+class _Broken(Exception):
     pass
+
+
+def verify(scheme: M.Scheme, program: ir.Program, examples: int = 200, seed: int | None = None) -> Report:
+    """Corners first, then random populations (hypothesis); every property named, with its status.
+    Hypothesis keeps what it writes (its example database, its caches) in the user's cache folder."""
+    previous = getattr(hyp_config, "__hypothesis_home_directory", None)
+    hyp_config.set_hypothesis_home_dir(cache_dir())
+    try:
+        return _verify(scheme, program, examples, seed)
+    finally:
+        hyp_config.set_hypothesis_home_dir(previous)
+
+
+def _verify(scheme: M.Scheme, program: ir.Program, examples: int, seed: int | None) -> Report:
+    chosen = seed if seed is not None else random.SystemRandom().randrange(2 ** 32)
+    b = B.analyse(program)
+    sp = space(program)
+    invariants, proofs = _invariant_checks(scheme, b)
+    run = Run(program, sp, b, invariants)
+    static_nodes = all(B.within(b.nodes[k], b.declared[k]) for k in b.nodes)
+    stages = bool(program.stages)
+    # 1. corners: all best, all worst, each value alone at its extreme (facts yes and no)
+    partners = []
+    for named, classes in kinds(sp):
+        for cls in classes:
+            name = named or "单位1"
+            for best in (True, False):
+                for yes in (True, False):
+                    partners.append((name, cls, best, yes))
+    for name, cls, best, yes in partners:
+        base = corner_unit(sp, name, cls, best, yes)
+        pop = [base] + (_others(sp, name) if stages else [])
+        f = run.examine(pop, [0] * 6, every_ladder=True)
+        _note(run, f)
+    alone = [(n, c, best, yes) for n, c, best, yes in partners if not yes][:4]  # the first kinds, best and worst
+    for name, cls, best, yes in alone:
+        for dim in sp.dims_for(name, cls):
+            unit = corner_unit(sp, name, cls, best, yes, alone=dim)
+            pop = [unit] + (_others(sp, name) if stages else [])
+            for lad in dim.ladders or (None,):
+                _note(run, run.examine(pop, [0] * 6, only=lad) if lad is not None else run.examine(pop, [0] * 6))
+    # 2. random populations: hypothesis searches, and shrinks what it finds
+    strategy = populations(sp, 2, 30) if stages else populations(sp, 1, 1)
+    database = None if seed is not None else DirectoryBasedExampleDatabase(str(cache_dir()))
+    digest = hashlib.sha256((program.source + program.title + str(examples)).encode()).digest()
+    for attempt in range(len(run.names()) + 1):
+        config = settings(max_examples=examples, deadline=None, database=database, derandomize=False,
+                          suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
+                          report_multiple_bugs=False)
+
+        @config
+        @given(strategy, st.lists(st.integers(0, 2 ** 16), min_size=6, max_size=6))
+        def probe(pop, probes):
+            f = run.examine(pop, probes)
+            if f is not None:
+                raise _Broken(f)
+
+        probe.hypothesis.inner_test._hypothesis_internal_add_digest = digest  # type: ignore[attr-defined]
+        try:
+            hyp_seed(chosen + attempt)(probe)()
+        except _Broken as broken:
+            _note(run, broken.args[0])
+            continue
+        break
+    run.finish()
+    findings = [Finding(NODE, PROVED, "由静态取值范围可知，各节点总在其声明的范围内")] if static_nodes else []
+    for name in run.names():
+        if name == NODE and static_nodes:
+            continue
+        if name in run.failed:
+            f = run.failed[name]
+            findings.append(Finding(name, FAILED, f.detail, f.example))
+        elif run.held.get(name, 0) == 0:
+            findings.append(Finding(name, UNKNOWN, "前提从未成立（没有一个有效的结果用到它），未能检验"))
+        else:
+            findings.append(Finding(name, PASS, f"检验 {run.held[name]} 次"))
+    findings += proofs
+    if run.generated and Fraction(run.valid, run.generated) < MIN_VALID:
+        commonest = sorted(run.why_invalid.items(), key=lambda kv: -kv[1])[:3]
+        why = "；".join(f"{k}（{n} 次）" for k, n in commonest)
+        findings.insert(0, Finding("生成的结果有效", UNKNOWN,
+                                   f"只有 {run.valid}/{run.generated} 个单位能评分（不足 90%）：{why}"))
+        findings = [f if f.status != PASS else attrs.evolve(f, status=UNKNOWN, detail="有效单位不足，不能据此判断通过")
+                    for f in findings]
+    return Report(findings, run.generated, run.valid, chosen,
+                  sorted(run.why_invalid.items(), key=lambda kv: -kv[1])[:5])
+
+
+def _others(sp: Space, name: str) -> list[UnitResults]:
+    """Two partner units (one at every best, one at every worst) for a scheme whose units are scored together."""
+    out: list[UnitResults] = []
+    for i, (named, classes) in enumerate(kinds(sp)):
+        if named == name:
+            continue
+        cls = classes[0]
+        for best in (True, False):
+            n = named or f"单位{len(out) + 2}"
+            if any(u.name == n for u in out):
+                continue
+            out.append(corner_unit(sp, n, cls, best, False))
+        if len(out) >= 2:
+            break
+    return out
+
+
+def _note(run: Run, f: Failure | None) -> None:
+    if f is not None and f.prop not in run.failed:
+        run.failed[f.prop] = f
 
 
 # ---------------------------------------------------------------- cases
@@ -314,20 +379,93 @@ def _case_units(scheme: M.Scheme, case: A.Case) -> list[UnitResults] | str:
             for u in population.units]
 
 
+def _node_line(name: str, score: dict) -> dict | None:
+    stack = list(score["tree"])
+    while stack:
+        line = stack.pop()
+        if line["key"] == name:
+            return line
+        stack += line["children"]
+    for line in score["inputs"] + score["groups"]:
+        if line["key"] == name:
+            return line
+    return None
+
+
+def _named(e) -> str | None:
+    if isinstance(e, A.Ref):
+        return e.name
+    if isinstance(e, A.ItemRef):
+        return e.id
+    return None
+
+
+def _refs(e) -> list[str]:
+    """The names an expression reads, in order."""
+    out: list[str] = []
+    stack = [e]
+    while stack:
+        x = stack.pop(0)
+        name = _named(x)
+        if name is not None:
+            out.append(name)
+        elif isinstance(x, A.BinOp):
+            stack[:0] = [x.left, x.right]
+        elif isinstance(x, A.Neg):
+            stack.insert(0, x.operand)
+        elif isinstance(x, A.Call):
+            stack[:0] = list(x.args)
+    return out
+
+
+def _differs(expect, score: dict, scheme: M.Scheme, unit: str) -> list[str]:
+    """Per node that differs: the expected value, the actual one and the rule that produced it; for a
+    formula, its value and the values of what it reads (each with its rule)."""
+    cond = expect.cond
+    if not isinstance(cond, A.Compare):
+        return []
+    name = _named(cond.left)
+    if name is None:
+        return []
+    try:
+        expected = R.show(evaluate_expr(cond.right, score, scheme))
+    except (_Unknown, R.Problem):
+        expected = "?"
+    line = _node_line(name, score)
+    if line is not None:
+        return [f"{unit} · {name}：期望 {cond.op} {expected}，实际 {R.show(line['points'])}（{line['rule'] or '—'}）"]
+    if name in score["formulas"]:
+        out = [f"{unit} · 得分 {name}：期望 {cond.op} {expected}，实际 {R.show(score['formulas'][name])}"]
+        formula = scheme.formulas.get(name)
+        for c in scheme.classes.values():
+            if c.name == score.get("class"):
+                formula = next((f for f in c.formulas if f.name == name), formula)
+        for ref in _refs(formula.expr) if formula is not None else []:
+            sub = _node_line(ref, score)
+            if sub is not None:
+                out.append(f"    {ref} = {R.show(sub['points'])}（{sub['rule'] or '—'}）")
+            elif ref in score["formulas"]:
+                out.append(f"    {ref} = {R.show(score['formulas'][ref])}（得分公式）")
+        return out
+    return []
+
+
 def run_cases(scheme: M.Scheme, program: ir.Program) -> list[Finding]:
-    """Each 用例: score its unit (or its population together), then check every 期望."""
+    """Each 用例: score its unit (or its population together), then check every 期望; a failing
+    expectation names, per unit, the node that differs with its rule."""
     findings = []
     for case in scheme.cases:
         title = f"用例 {case.title}"
         units = _case_units(scheme, case)
         if isinstance(units, str):
-            findings.append(Finding(title, False, units, None))
+            findings.append(Finding(title, FAILED, units))
             continue
         scores = {s["unit"]: s for s in Interpreter(program).score_all(units)}
+        file = [("用例的结果", [as_json(u) for u in units])]
         bad = [u for u in units if scores[u.name]["problems"]]
         if bad:
             detail = "；".join(f"{u.name}：{p['message']}" for u in bad for p in scores[u.name]["problems"][:3])
-            findings.append(Finding(title, False, f"结果有问题：{detail}", as_json(bad[0])))
+            findings.append(Finding(title, FAILED, f"结果有问题：{detail}", file))
             continue
         failed = []
         for expect in case.expects:
@@ -342,8 +480,10 @@ def run_cases(scheme: M.Scheme, program: ir.Program) -> list[Finding]:
                 continue
             try:
                 if not evaluate(expect.cond, score, scheme, next(u for u in units if u.name == name).values):
-                    failed.append(f"第 {expect.span.line} 行的期望不成立（{name} 总分 {R.show(score['total'])}）")
+                    lines = _differs(expect, score, scheme, name)
+                    failed.append(f"第 {expect.span.line} 行的期望不成立（{name} 总分 {R.show(score['total'])}）"
+                                  + "".join("\n  " + x for x in lines))
             except _Unknown as why:
                 failed.append(f"第 {expect.span.line} 行的期望无法计算（{why}）")
-        findings.append(Finding(title, not failed, "；".join(failed), as_json(units[0]) if failed else None))
+        findings.append(Finding(title, FAILED if failed else PASS, "；".join(failed), file if failed else None))
     return findings

@@ -54,6 +54,7 @@ class Checker:
         self.check_category_names()
         self.check_references()
         self.check_formulas()
+        self.check_capped_refs()
         self.check_rules()
         self.check_exceptions()
         self.list_assumptions()
@@ -375,6 +376,41 @@ class Checker:
                     "E0601", f"得分公式循环引用：{path}", f"formulas depend on each other in a cycle: {path}",
                     first.place.span, first.place.source, label="循环从这里开始",
                     related=tuple(_rel(view[n].place, "循环的一环") for n in cycle[1:])))
+
+    def check_capped_refs(self):
+        """W0602: a formula that reads an item or indicator under a node whose 上限/满分 clips it (below
+        its children's points) adds the child's points past that cap (both places are shown)."""
+        capped: dict[str, M.Node] = {}  # node key → its nearest capped ancestor
+        for roots in self.scopes():
+            for root in roots:
+                stack: list[tuple[M.Node, M.Node | None]] = [(root, None)]
+                while stack:
+                    node, cap = stack.pop()
+                    if cap is not None:
+                        capped.setdefault(node.key, cap)
+                    limits = [v for v in (node.cap, node.declared) if v is not None]
+                    below = sum((c.contribution for c in node.children if "not_summed" not in c.flags), Decimal(0))
+                    clips = bool(node.children) and bool(limits) and min(limits) < below
+                    for child in node.children:
+                        stack.append((child, node if clips else cap))
+        for f in self._all_formulas():
+            stack = [f.expr]
+            while stack:
+                e = stack.pop()
+                key = e.id if isinstance(e, A.ItemRef) else e.name if isinstance(e, A.Ref) else None
+                if key is not None and key in capped:
+                    above = capped[key]
+                    limit = min(v for v in (above.cap, above.declared) if v is not None)
+                    self.out.append(warning(
+                        "W0602", f"得分公式 {f.name} 直接引用 {key}，越过了 {above.key} 的上限 {fmt(limit)}",
+                        f"formula reads {key} past the cap of {above.key}", e.span, f.place.source,
+                        label="越过上限的引用", related=(_rel(above.place, f"{above.key} 的上限在此，它剪去的分数在公式中又被加回"),),
+                        hint=f"引用 {above.key}（已按上限剪裁）而不是它的下级；确需如此时请核实总分不会超出"))
+                for attr in ("left", "right", "operand"):
+                    if hasattr(e, attr):
+                        stack.append(getattr(e, attr))
+                if isinstance(e, A.Call):
+                    stack.extend(e.args)
 
     # ------------------------------------------------------------------ rules
     def check_rules(self):

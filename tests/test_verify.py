@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
+import pytest
+
 from click.testing import CliRunner
 
 from conftest import SCHEMES
@@ -31,19 +33,26 @@ SCHEME = """
 """
 
 
+@pytest.fixture(autouse=True)
+def _cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
 def test_seed_properties_hold():
-    result = CliRunner().invoke(main, ["verify", str(SCHEMES / "quanzhou-transport-2019.scheme"), "--examples", "30"])
+    result = CliRunner().invoke(main, ["verify", str(SCHEMES / "quanzhou-transport-2019.scheme"), "--examples", "10"])
     assert result.exit_code == 0, result.output
-    assert "[通过] 性质 总分有界" in result.output and "[通过] 提高一档不会降低总分" in result.output
+    assert "[已证明] 性质 总分有界" in result.output and "[通过] 提高一档不会降低得分" in result.output
+    assert "个有效并已评分" in result.output
 
 
 def test_false_invariant_gives_a_counterexample(tmp_path):
     path = tmp_path / "p.scheme"
     path.write_text(SCHEME, encoding="utf-8")
-    result = CliRunner().invoke(main, ["verify", str(path), "--examples", "50"])
+    result = CliRunner().invoke(main, ["verify", str(path), "--examples", "20"])
     assert result.exit_code == 1
-    assert "[通过] 性质 有界" in result.output and "[不通过] 性质 过严" in result.output
-    example = json.loads(result.output.split("counterexample:\n", 1)[1].splitlines()[0])
+    # 总分 ≤ 10 × 70% + 100 × 30% = 37: the bounds prove 有界 without sampling
+    assert "[已证明] 性质 有界" in result.output and "[不成立] 性质 过严" in result.output
+    example = json.loads(result.output.split("results file）:\n", 1)[1].splitlines()[0])
     assert set(example["units"][0]["values"]) == {"1-1", "1-2", "公众评议"}
 
 
@@ -55,6 +64,8 @@ def test_cases_run_as_written(tmp_path):
     # case 2: 业务 6 + 4 × 80% = 9.2 → 9.2 × 70% + 100 × 30% = 6.44 + 30 = 36.44 ≠ 40 → fails
     assert "[通过] 用例 全部一档、公众评议90分" in result.output
     assert "[不通过] 用例 算错的期望" in result.output and "36.44" in result.output
+    # the failing expectation names what the total reads, each with the rule that produced it
+    assert "用例 · 得分 总分：期望 = 40，实际 36.44" in result.output and "业务 = 9.2（下级合计 9.2）" in result.output
     assert result.exit_code == 1
 
 
