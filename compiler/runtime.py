@@ -934,8 +934,21 @@ def open_line(node, env, pr):
             out["rule"] = "未列出指标，计 0 分"
         return out
     out["input"] = raw
+    below = [n.key for n in _below(node.fallback) if n.key in env.values] if node.fallback is not None else []
+    if below:  # its own score and its parts' scores: one of them would be ignored
+        _problem(pr, "V0113", f"类别 {key} 已直接填报得分，其下级类别 {'、'.join(below)} 又填报了得分；两者只填一种", key)
     if _reported(out, pr, key, f"类别 {key}", raw, node.full):
         out["rule"] = "填报得分（方案未列出其指标）"
+    return out
+
+
+def _below(node):
+    """Every node under `node` (not itself)."""
+    stack, out = list(node.children), []
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack += n.children if n.tag == "sum" else ([n.fallback] if n.tag == "open" and n.fallback else [])
     return out
 
 

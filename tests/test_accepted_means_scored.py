@@ -315,3 +315,14 @@ def test_reverse_rank_table_lists_the_points_as_documents_write_them(tmp_path):
     """, tmp_path)
     # 倒数第1名 2; 倒数第3名 1.8; 倒数第6名: 1.8 − 3 × 0.1 = 1.5
     assert [both.score(unit(values={"1-1": r}))["total"] for r in ("1", "3", "6")] == [2, D("1.8"), D("1.5")]
+
+
+def test_an_open_category_and_its_parts_both_reported_is_a_problem(tmp_path):
+    both = Both.of_text("""
+    方案 "x" { 类别 职能 满分 80 { 类别 重点 满分 60 {} 类别 常规 满分 20 {} } }
+    """, tmp_path)
+    # reported as a whole: 70; as parts: 50 + 15 = 65; both at once: one would be ignored → a problem
+    assert both.score(unit(values={"职能": "70"}))["total"] == 70
+    assert both.score(unit(values={"重点": "50", "常规": "15"}))["total"] == 65
+    s = both.score(unit(values={"职能": "70", "重点": "50", "常规": "15"}))
+    assert s["total"] is None and [p["code"] for p in s["problems"]] == ["V0113"]
