@@ -341,16 +341,19 @@ def _entry_values(scheme: M.Scheme, entries) -> dict:
     values: dict = {}
     leaves = scheme.leaves()
 
-    def plain(entry: A.CaseEntry):
-        if entry.value_kind == "amount":
-            return str(entry.value.value)
-        if entry.value_kind == "list":
-            return [str(n.value) for n in entry.value]
-        return entry.value
+    def plain(kind: str, value):
+        """A case value as a results file gives it (a map: per-level counts, fields, parts, entries)."""
+        if kind == "amount":
+            return str(value.value)
+        if kind == "list":
+            return [str(n.value) for n in value]
+        if kind == "map":
+            return {key: plain(*inner) for key, inner in value}
+        return value
 
     ordered = sorted(entries, key=lambda e: not e.target_kind.startswith("all"))  # the later entry wins
     for entry in ordered:
-        value = plain(entry)
+        value = plain(entry.value_kind, entry.value)
         if entry.target_kind in ("all_level2", "all_items", "all_level1"):
             wanted = {"all_level2": (M.ITEM,), "all_level1": (M.INDICATOR,), "all_items": (M.ITEM, M.INDICATOR)}
             for leaf in leaves:

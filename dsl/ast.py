@@ -359,8 +359,8 @@ class Invariant:
 class CaseEntry:
     target_kind: str  # name / indicator / all_level1 / all_level2 / all_items / all_in
     target: str
-    value_kind: str  # amount / name / yes / no / list
-    value: Any
+    value_kind: str  # amount / name / yes / no / list / map
+    value: Any  # map: ((key, (value_kind, value)), …)
     span: Span
 
 

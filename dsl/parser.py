@@ -803,6 +803,15 @@ class _Builder:
     def cv_list(self, ext, *nums):
         return ("list", tuple(nums))
 
+    def cv_map(self, ext, *entries):
+        return ("map", tuple(entries))
+
+    def map_entry(self, ext, key, value):
+        return (key.text if isinstance(key, A.Name) else key, value)
+
+    def map_key_string(self, ext, s):
+        return _string(s)
+
     def ranking(self, ext, *parts):
         by_class = any(isinstance(p, _Marker) and p.tag == "by_class" for p in parts)
         ascending = any(isinstance(p, _Marker) and p.tag == "ascending" for p in parts)

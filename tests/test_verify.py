@@ -136,3 +136,33 @@ def test_a_case_can_expect_a_veto(tmp_path):
     # 4 points is 优秀 by the table; 一票否优 caps the first unit at 合格; the second is not vetoed
     assert "[通过] 用例 满分但有事故" in result.output
     assert "[不通过] 用例 满分无事故" in result.output and result.exit_code == 1
+
+
+def test_cases_take_every_value_a_results_file_takes(tmp_path):
+    # 1-1: 省级 3 (1 over the quota: +1.5), 市级 3 (1 short: −0.5) → 4 + 1.5 − 0.5 = 5 (可超分值)
+    # 1-2: 3 ÷ 4 = 75% of 3 = 2.25;  1-3: 3 − 2 × 0.5 − 0 × 1 = 2;  宣传 = 9.25;  奖励: 2 × 1 = 2 → 11.25
+    text = """
+方案 "用例的形状" {
+  类别 宣传 满分 10 {
+    1-1 "信息" 权重 4 可超分值 评分 { 配额 { 省级 2, 市级 4 } 篇 不足 每篇 扣 0.5 此后 每篇 { 省级 加 1.5, 市级 加 0.25 } 最多 加 2 }
+    1-2 "覆盖" 权重 3 输入项 { 已覆盖, 应覆盖 } 取值 已覆盖 / 应覆盖 评分 { 按比例 }
+    1-3 "质量" 权重 3 评分 { 合计 { 逾期: 每次 扣 0.5, 错报: 每次 扣 1 } }
+  }
+  加分组 奖励 上限 3 { 表彰 评分 { 每次 加 1 } }
+  得分 总分 = 宣传 + 奖励
+  用例 "每种形状" {
+    输入 { 1-1: { 省级: 3, 市级: 3 }, 1-2: { 已覆盖: 3, 应覆盖: 4 }, 1-3: { 逾期: 2, 错报: 0 }, 奖励: { 表彰: 2 } }
+    期望 总分 = 11.25
+  }
+  用例 "算错的期望" {
+    输入 { 1-1: { 省级: 3, 市级: 3 }, 1-2: { 已覆盖: 3, 应覆盖: 4 }, 1-3: { 逾期: 2, 错报: 0 }, 奖励: { 表彰: 2 } }
+    期望 总分 = 12.25
+  }
+}
+"""
+    path = tmp_path / "case.scheme"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["test", str(path)])
+    assert result.exit_code == 1
+    assert "[通过] 用例 每种形状" in result.output
+    assert "期望 = 12.25，实际 11.25" in result.output and "宣传 = 9.25" in result.output
