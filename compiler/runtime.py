@@ -523,7 +523,7 @@ METHODS = {
 def apply_rule(rule, weight, value, env):
     """(points before the node's clamp, rule text): the gate, the method, then the rule's caps."""
     if rule.gate is not None:
-        why = unmet(rule.gate, env.values)
+        why = unmet(rule.gate, env)
         if why:
             return ZERO, f"门槛未达（{why}），不得分"
     points, text = METHODS[rule.method.tag](rule.method, weight, value, env)
@@ -558,20 +558,20 @@ def _passes(op, value, bound):
     return value != bound
 
 
-def holds(cond, values):
-    """True / False when a condition is decided by the unit's results; a Problem when it cannot be
-    decided. 或 holds when any part holds even if another cannot be decided; 且 fails likewise."""
+def holds(cond, env):
+    """True / False when a condition is decided for the unit; a Problem when it cannot be decided.
+    或 holds when any part holds even if another cannot be decided; 且 fails likewise."""
     tag = cond.tag
     if tag == "has":
-        return cond.name in values and truth(values[cond.name])
+        return cond.name in env.values and truth(env.values[cond.name])
     if tag == "cmp":
-        return _passes(cond.op, _operand(cond.left, values), _operand(cond.right, values))
+        return _passes(cond.op, _operand(cond.left, env), _operand(cond.right, env))
     if tag == "not":
-        return not holds(cond.item, values)
+        return not holds(cond.item, env)
     undecided = None
     for item in cond.items:
         try:
-            result = holds(item, values)
+            result = holds(item, env)
         except Problem as p:
             undecided = undecided or p
             continue
@@ -582,42 +582,46 @@ def holds(cond, values):
     return tag == "all"
 
 
-def unmet(cond, values):
+def unmet(cond, env):
     """None when a condition holds, else what is not met, in words (a Problem when undecided)."""
-    if holds(cond, values):
+    if holds(cond, env):
         return None
-    return _why(cond, values)
+    return _why(cond, env)
 
 
-def _why(cond, values):
+def _why(cond, env):
     tag = cond.tag
     if tag == "has":
-        return f"缺少 {cond.name}" if cond.name not in values else f"{cond.name}：{values[cond.name]}"
+        return f"缺少 {cond.name}" if cond.name not in env.values else f"{cond.name}：{env.values[cond.name]}"
     if tag == "cmp":
-        a, b = _operand(cond.left, values), _operand(cond.right, values)
+        a, b = _operand(cond.left, env), _operand(cond.right, env)
         return f"{_operand_text(cond.left, a)} 不满足 {cond.op} {_operand_text(cond.right, b)}"
     if tag == "not":
         return "条件成立"
     whys = []
     for item in cond.items:
         try:
-            if not holds(item, values):
-                whys.append(_why(item, values))
+            if not holds(item, env):
+                whys.append(_why(item, env))
         except Problem:
             continue
     return "，且".join(whys) if tag == "any" else whys[0]
 
 
-def _operand(x, values):
-    if x.tag == "const":
-        return x.value
-    if x.name not in values:
+def _operand(x, env):
+    if x.tag == "value" and x.name not in env.values:
         raise Problem("V0101", f"缺少条件所需的“{x.name}”")
-    return num(values[x.name], percent=True)
+    return eval_expr(x, env)
 
 
 def _operand_text(x, value):
-    return x.text if x.tag == "const" else f"{x.name} {show(value)}"
+    if x.tag == "const":
+        return x.text
+    if x.tag in ("value", "ref"):
+        return f"{x.name} {show(value)}"
+    if x.tag == "cross":
+        return f"{x.func}({x.name.lstrip('#')}) {show(value)}" if x.name else f"{x.func} {show(value)}"
+    return show(value)
 
 
 # ---------------------------------------------------------------- expressions
@@ -720,7 +724,7 @@ def eval_expr(e, env):
         args = [eval_expr(a, env) for a in e.args]
         return max(args) if e.largest else min(args)
     if tag == "cross":
-        return cross_value(env.cross, e.func, e.name, e.scope,
+        return cross_value(env.cross, e.func, e.name, env.unit_class if e.own_class else e.scope,
                            eval_expr(e.own, env) if e.own is not None else None)
     raise Problem("V0201", "外部得分只能单独作为公式")
 
@@ -735,9 +739,12 @@ def cross_aggregates(rows, specs, out=None):
     specs of one stage. A unit without a value is left out, never counted as 0."""
     out = dict(out or {})
     for spec in specs:
+        key = (spec.func, spec.name, spec.scope)
+        if spec.func == "单位数":  # every unit scored together in the scope, whatever its results
+            out[key] = Fraction(sum(1 for cls, _v in rows if spec.scope is None or cls == spec.scope))
+            continue
         vals = [v[spec.name] for cls, v in rows
                 if (spec.scope is None or cls == spec.scope) and v.get(spec.name) is not None]
-        key = (spec.func, spec.name, spec.scope)
         if spec.func == "名次":
             out[key] = _ranks(vals)
         elif not vals:
@@ -792,14 +799,14 @@ def decided(node, out, env, pr, weight):
     """适用 … 不适用 …, 门槛: the line when they decide the node's points, else None."""
     c = node.conditions
     try:
-        if c.applies is not None and not holds(c.applies, env.values):
+        if c.applies is not None and not holds(c.applies, env):
             policy, amount = c.na
             out["points"] = (weight or ZERO) if policy == "full" else (amount or ZERO)
-            out["rule"] = f"不适用（{_why(c.applies, env.values)}），" + (
+            out["rule"] = f"不适用（{_why(c.applies, env)}），" + (
                 "按满分计" if policy == "full" else f"计 {show(out['points'])} 分")
             return out
         if c.gate is not None:
-            why = unmet(c.gate, env.values)
+            why = unmet(c.gate, env)
             if why:
                 out["rule"] = f"门槛未达（{why}），不得分"
                 return out
@@ -1091,6 +1098,12 @@ def score_unit(prog, unit, cross=None, memo=None):
         total = fsum([t["points"] for t, s in zip(tree, summed) if s])
     if total is not None and prog.precision is not None:
         total = round_to(total, *prog.precision)
+    vetoes = []
+    for veto in prog.ranking.vetoes:  # after the formulas: a veto may read any value of the unit
+        try:
+            vetoes.append((veto.name, holds(veto.cond, env)))
+        except Problem as p:
+            vetoes.append((veto.name, p.message))
     for name in unit.get("clashes", ()):
         _problem(pr, "V0206", f"全体输入 {name} 在一同评分的单位之间不一致（应是同一个值）", name)
     known = prog.known | dict(prog.unit_known).get(unit.get("name"), frozenset())
@@ -1104,7 +1117,7 @@ def score_unit(prog, unit, cross=None, memo=None):
     inputs = list(env.inputs.values())
     return {"unit": unit.get("name"), "class": env.unit_class, "total": None if pr else total,
             "total_name": view.total, "formulas": env.done, "tree": tree, "inputs": inputs,
-            "groups": list(env.groups.values()), "problems": pr}
+            "groups": list(env.groups.values()), "vetoes": vetoes, "problems": pr}
 
 
 def stage_values(prog, unit, cross, specs):
@@ -1115,7 +1128,7 @@ def stage_values(prog, unit, cross, specs):
     out = {}
     broken = any(p["code"] != "V0204" for p in pr)
     for spec in specs:
-        if broken:
+        if broken or not spec.name:  # 单位数 reads no value
             out[spec.name] = None
             continue
         try:
@@ -1168,8 +1181,8 @@ def share(prog, units):
     return out
 
 
-_SUMMARY = ("unit", "class", "total", "total_name", "problems")
-_RANKED = ("rank", "grade", "group", "grade_notes", "vetoes")
+_SUMMARY = ("unit", "class", "total", "total_name", "vetoes", "problems")
+_RANKED = ("rank", "grade", "group", "grade_notes")
 
 
 def score_stream(prog, units):
@@ -1180,7 +1193,7 @@ def score_stream(prog, units):
     cross = cross_stages(prog, units)
     memo = {}
     summaries = batch(lambda u: {k: v for k, v in score_unit(prog, u, cross, memo).items() if k in _SUMMARY}, units)
-    rank_scores(prog, units, summaries)
+    rank_scores(prog, summaries)
 
     def full():
         enabled = gc.isenabled()
@@ -1203,18 +1216,16 @@ def score_many(prog, units):
     units = share(prog, units)
     cross = cross_stages(prog, units)
     memo = {}
-    return rank_scores(prog, units, batch(lambda u: score_unit(prog, u, cross, memo), units))
+    return rank_scores(prog, batch(lambda u: score_unit(prog, u, cross, memo), units))
 
 
 # ---------------------------------------------------------------- ranking and grades
 def rank_units(entries, spec):
-    """entries: [{"unit", "class", "total", "evidence"}] with totals already rounded.
-
-    Adds "rank" (1 = best; ties share a rank and the next rank is skipped: 1, 1, 3), "group",
-    "grade", "vetoes" (which fired, or could not be decided). Units with no total are not ranked."""
+    """entries: [{"unit", "class", "total", "vetoes"}] with totals already rounded and each veto
+    decided (True / False / why it could not be). Adds "rank" (1 = best; ties share a rank and the next
+    rank is skipped: 1, 1, 3), "group", "grade". Units with no total are not ranked."""
     groups = {}
     for e in entries:
-        e["vetoes"] = _vetoes(spec, e["evidence"])
         if e["total"] is None:
             e["rank"] = e["grade"] = None
             e["grade_notes"] = []
@@ -1229,17 +1240,6 @@ def rank_units(entries, spec):
             e["rank"] = members[i - 1]["rank"] if tied else i + 1
         _grade(members, spec)
     return entries
-
-
-def _vetoes(spec, evidence):
-    """[(veto name, True | False | the reason it could not be decided)]."""
-    out = []
-    for veto in spec.vetoes:
-        try:
-            out.append((veto.name, holds(veto.cond, evidence)))
-        except Problem as p:
-            out.append((veto.name, p.message))
-    return out
 
 
 def _grade(members, spec):
@@ -1271,13 +1271,11 @@ def _grade(members, spec):
                                     f"按名次降为 {nxt}")
 
 
-def rank_scores(prog, units, scores):
+def rank_scores(prog, scores):
     """Rank and grade scored units (in place); returns the scores."""
-    entries = [{"unit": s["unit"], "class": s["class"], "total": s["total"], "evidence": u.get("values") or {}}
-               for s, u in zip(scores, units)]
+    entries = [{"unit": s["unit"], "class": s["class"], "total": s["total"], "vetoes": s["vetoes"]} for s in scores]
     rank_units(entries, prog.ranking)
     for s, e in zip(scores, entries):
         s["rank"], s["grade"], s["group"] = e.get("rank"), e.get("grade"), e.get("group")
         s["grade_notes"] = e.get("grade_notes", [])
-        s["vetoes"] = e["vetoes"]
     return scores

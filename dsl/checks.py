@@ -15,7 +15,7 @@ from . import model as M
 from .deadlines import parse_deadline
 from .diagnostics import Diagnostic, Related, Severity, error, note, warning
 from .lower import BUILTIN
-from .names import DOT_ATTRS, FUNCTIONS, ITEM_FIELDS
+from .names import DOT_ATTRS, FUNCTIONS, ITEM_FIELDS, SCOPES
 from .source import Span
 from .syntax_errors import keyword_spellings
 
@@ -220,12 +220,14 @@ class Checker:
                 elif len(e.args) < spec[0] or (spec[1] is not None and len(e.args) > spec[1]):
                     self.out.append(error("E0207", f"函数 {e.func} 的参数个数不对（写了 {len(e.args)} 个）",
                                           "wrong number of arguments", e.span, src))
-                if spec is not None and spec[2] == "cross" and e.args and not isinstance(e.args[0], A.Ref):
+                if spec is not None and spec[2] == "cross" and e.func != "单位数" and e.args \
+                        and not isinstance(e.args[0], A.Ref):
                     self.out.append(error("E0503", f"{e.func}(…) 的第一个参数目前须是一个名称（得分、输入或类别）",
                                           "cross-unit functions take a name first", e.span, src))
                 for arg in e.args:
-                    if isinstance(arg, A.Ref) and e.func in ("均值", "最大", "最小", "名次") and arg is e.args[-1] \
-                            and len(e.args) == 2 and (arg.name in self.s.classes or arg.name == "全部单位"):
+                    scope = arg is e.args[-1] and (len(e.args) == 2 or e.func == "单位数")
+                    if isinstance(arg, A.Ref) and spec is not None and spec[2] == "cross" and scope \
+                            and (arg.name in self.s.classes or arg.name in SCOPES):
                         continue
                     stack.append(arg)
             elif isinstance(e, A.ItemRef):

@@ -81,10 +81,11 @@ class Cross:
     """均值 / 最大 / 最小 / 名次 of `name` over the units scored together (scope: a class or all)."""
 
     tag: ClassVar[str] = "cross"
-    func: str
-    name: str
+    func: str  # 均值 / 最大 / 最小 / 名次 / 单位数
+    name: str  # "" for 单位数
     scope: str | None
     own: "Expr | None"  # 名次: this unit's own value
+    own_class: bool = False  # 本类: the scope is the unit's own class (computed for every class)
 
 
 @attrs.frozen

@@ -26,7 +26,9 @@ from .source import Span
 # Methods every scheme has without declaring them.
 BUILTIN = {"直接赋分": "direct", "direct": "direct", "是否": "yes_no", "yes_no": "yes_no"}
 CROSS_FUNCTIONS = ("均值", "最大", "最小", "名次")
+COUNT_UNITS = "单位数"
 ALL_UNITS = "全部单位"
+OWN_CLASS = "本类"  # the scope of the unit's own class
 MAX_NESTING = 100  # expressions and conditions: deeper is refused (E0111), never a RecursionError
 MAX_DIGITS = 60  # significant digits and exponent of a number the scoring reads (E0112)
 
@@ -188,6 +190,7 @@ class Lowering:
         self.s = scheme
         self.diags: list[Diagnostic] = []
         self.methods = {n: m for n, m in scheme.methods.items()}
+        self.keys = {n.key for r in (*scheme.roots, *scheme.unit_blocks) for n in r.walk()}
 
     def refuse(self, err: Refused, source: str) -> None:
         diag = error(err.code, err.message, err.gloss, err.span, err.source or source, hint=err.hint)
@@ -215,7 +218,7 @@ class Lowering:
         if isinstance(e, A.Call):
             if e.func in ("较大", "较小"):
                 return ir.Pick(e.func == "较大", tuple(self.expr(a, where, fields) for a in e.args))
-            if e.func in CROSS_FUNCTIONS:
+            if e.func in CROSS_FUNCTIONS + (COUNT_UNITS,):
                 return self.cross(e, where, fields)
             if e.func in ("分值", "计数") and e.args and all(isinstance(a, A.Ref) for a in e.args):
                 return ir.Const(self.static(e), f"{e.func}(…)")
@@ -243,20 +246,29 @@ class Lowering:
         return ir.Ref(name, "node")  # a category or an id (the checker has reported unknown names)
 
     def cross(self, e: A.Call, where: str, fields) -> ir.Cross:
+        if e.func == COUNT_UNITS:  # 单位数([范围]): how many units are scored together (in the scope)
+            if len(e.args) > 1 or (e.args and not isinstance(e.args[0], A.Ref)):
+                raise Refused("E0207", "单位数([范围]) 的参数不对", "wrong arguments", e.span)
+            return self.scoped(e, "", e.args[0] if e.args else None, None)
         first = e.args[0] if e.args else None
         if not isinstance(first, A.Ref):
             raise Refused("E0503", f"{e.func}(…) 的第一个参数须是一个名称（得分、输入或类别）",
                           "cross-unit functions take a name first", e.span)
-        scope = e.args[1].name if len(e.args) == 2 and isinstance(e.args[1], A.Ref) else None
         if len(e.args) > 2 or (len(e.args) == 2 and not isinstance(e.args[1], A.Ref)):
             raise Refused("E0207", f"{e.func}(名称[, 范围]) 的参数不对", "wrong arguments", e.span)
-        if scope is not None and scope != ALL_UNITS and scope not in self.s.classes:
-            raise Refused("E0204", f"范围“{scope}”不是单位类别，也不是 全部单位", "unknown scope", e.args[1].span)
         if where == "leaf" and first.name not in self.s.inputs:
-            raise Refused("E0503", f"取值/标准中的 {e.func}(…) 只能作用于输入（“{first.name}”不是输入）",
+            raise Refused("E0503", f"取值/标准/条件中的 {e.func}(…) 只能作用于输入（“{first.name}”不是输入）",
                           "cross-unit functions in a leaf read inputs", first.span)
         own = self.name(first.name, first.span, "formula", None) if e.func == "名次" else None
-        return ir.Cross(e.func, first.name, None if scope in (None, ALL_UNITS) else scope, own)
+        return self.scoped(e, first.name, e.args[1] if len(e.args) == 2 else None, own)
+
+    def scoped(self, e: A.Call, name: str, scope: A.Expr | None, own: ir.Expr | None) -> ir.Cross:
+        """The scope of a cross-unit function: all units, a class, or 本类 (the unit's own class)."""
+        word = scope.name if isinstance(scope, A.Ref) else None
+        if word is not None and word not in (ALL_UNITS, OWN_CLASS) and word not in self.s.classes:
+            raise Refused("E0204", f"范围“{word}”不是单位类别，也不是 全部单位、本类", "unknown scope", e.span)
+        own_class = word == OWN_CLASS and bool(self.s.classes)
+        return ir.Cross(e.func, name, None if word in (None, ALL_UNITS, OWN_CLASS) else word, own, own_class)
 
     def static(self, e: A.Call) -> Fraction:
         """分值(X): X's points; 计数(X, Y …): how many leaf indicators they hold (fixed by the scheme)."""
@@ -283,28 +295,45 @@ class Lowering:
         raise Refused("E0503", f"“{e.name}.{e.attr}”没有值", "attribute has no value", e.span)
 
     # ------------------------------------------------------------ conditions
-    def cond(self, c: A.Cond, what: str) -> ir.Cond:
+    def cond(self, c: A.Cond, what: str, late: bool = False) -> ir.Cond:
+        """A condition. `late`: decided after the unit's formulas (否决), so it may read any value of the
+        unit; else (门槛, 适用, 免扣) it reads reported facts, inputs and cross-unit values of inputs."""
         if isinstance(c, A.Has):
             return ir.Has(c.name)
         if isinstance(c, A.BoolOp):
-            items = tuple(self.cond(x, what) for x in c.items)
+            items = tuple(self.cond(x, what, late) for x in c.items)
             return ir.All(items) if c.op == "and" else ir.AnyOf(items)
         if isinstance(c, A.Not):
-            return ir.Not(self.cond(c.item, what))
+            return ir.Not(self.cond(c.item, what, late))
         if isinstance(c, A.Compare):
-            return ir.Cmp(c.op, self.operand(c.left, what), self.operand(c.right, what))
+            return ir.Cmp(c.op, self.operand(c.left, what, late), self.operand(c.right, what, late))
         if isinstance(c, A.Contains):
             raise Refused("E0503", f"{what}中不能用 含/不含（它只用于规则检查指标文字）", "contains is for rules",
                           c.span)
         assert_never(c)
 
-    def operand(self, e: A.Expr, what: str) -> ir.Expr:
+    def operand(self, e: A.Expr, what: str, late: bool) -> ir.Expr:
+        """A compared value: numbers, arithmetic, 较大/较小, cross-unit functions, and names — a name the
+        scheme declares is its computed value when `late`, else a reported fact (满意率 < 60%)."""
         if isinstance(e, A.Num):
             return ir.Const(_number(e.value, e.span), _num_text(e))
         if isinstance(e, A.Ref):
+            declared = self.name(e.name, e.span, "formula", None)
+            if late and not (isinstance(declared, ir.Ref) and declared.of == "node" and e.name not in self.keys):
+                return declared
             return ir.Value(e.name)
-        raise Refused("E0503", f"{what}中的比较目前只支持结果中的名称与数字", f"{what}: compare names and numbers",
-                      getattr(e, "span", Span(1, 1, 1, 1)))
+        if isinstance(e, A.BinOp):
+            return ir.Bin(e.op, self.operand(e.left, what, late), self.operand(e.right, what, late))
+        if isinstance(e, A.Neg):
+            return ir.Neg(self.operand(e.operand, what, late))
+        if isinstance(e, A.Call) and e.func in ("较大", "较小"):
+            return ir.Pick(e.func == "较大", tuple(self.operand(a, what, late) for a in e.args))
+        if isinstance(e, A.Call) and e.func in CROSS_FUNCTIONS + (COUNT_UNITS,):
+            return self.cross(e, "formula" if late else "leaf", None)
+        if isinstance(e, A.ItemRef) and late:
+            return ir.Ref(e.id, "node")
+        raise Refused("E0503", f"{what}中不能用这种写法（可用：数字、结果中的值、输入、四则运算、较大/较小、均值/最大/最小/名次/单位数）",
+                      f"{what}: not a value here", getattr(e, "span", Span(1, 1, 1, 1)))
 
     def conditions(self, node: M.Node, leaf: bool) -> ir.Conditions | None:
         x = node.extra
@@ -634,7 +663,7 @@ class Lowering:
             blocks.setdefault(b.unit or "", []).extend(lowered)
         groups = self.each(s.groups.values(), self.group, lambda g: g.place.source)
         views = self.views()
-        vetoes = self.each(s.vetoes, lambda v: ir.Veto(v[0].name.text, self.checked_cond(v[0].cond, v[0].span, "否决"),
+        vetoes = self.each(s.vetoes, lambda v: ir.Veto(v[0].name.text, self.checked_cond(v[0].cond, v[0].span, "否决", True),
                                                       v[0].effect == "exclude", v[0].grade.text), lambda v: v[1])
         for exempt, src in s.exempts:
             self.diags.append(error("E0503", "免扣 尚不支持评分", "exemptions are not scored yet", exempt.span, src,
@@ -647,7 +676,7 @@ class Lowering:
         if any(d.severity is Severity.ERROR for d in self.diags):
             return None
         all_nodes = list(ir.walk_nodes(tree)) + [n for b in blocks.values() for n in ir.walk_nodes(b)]
-        stages, own = self.stages(tree, blocks, views, groups)
+        stages, own = self.stages(tree, blocks, views, groups, vetoes)
         if stages is None:
             return None
         known = {n.key for n in ir.walk_nodes(tree)} | set(s.inputs) | set(s.groups)
@@ -682,9 +711,9 @@ class Lowering:
                 self.refuse(err, source_of(item))
         return out
 
-    def checked_cond(self, cond: A.Cond, span: Span, what: str) -> ir.Cond:
+    def checked_cond(self, cond: A.Cond, span: Span, what: str, late: bool = False) -> ir.Cond:
         _shallow(cond, span)
-        return self.cond(cond, what)
+        return self.cond(cond, what, late)
 
     def input(self, i: M.Input) -> ir.Input:
         default = _f(i.default)
@@ -748,7 +777,7 @@ class Lowering:
         precision = (f.precision.places, f.precision.mode) if f.precision else None
         return ir.Formula(f.name, _source(f.place), expr, precision)
 
-    def stages(self, tree, blocks, views, groups):
+    def stages(self, tree, blocks, views, groups, vetoes):
         """Cross-unit values in dependency order: a value that itself needs an aggregate is computed in
         a later stage than that aggregate. A cycle is refused (E0601)."""
         specs: dict[tuple, set] = {}  # spec → the specs its value needs
@@ -757,12 +786,17 @@ class Lowering:
         for ns in blocks.values():
             nodes.update({n.key: n for n in ir.walk_nodes(ns)})
         own: dict[str, ir.Leaf] = {}
+        classes = tuple(self.s.classes)
+
+        def keys(n: ir.Cross) -> set:
+            """本类 is computed for every class."""
+            return {(n.func, n.name, c) for c in classes} if n.own_class else {(n.func, n.name, n.scope)}
 
         def needs_of_expr(e, seen) -> set:
             out: set = set()
             for n in _walk(e):
                 if isinstance(n, ir.Cross):
-                    out.add((n.func, n.name, n.scope))
+                    out |= keys(n)
                 elif isinstance(n, ir.Ref):
                     out |= needs_of_name(n.name, seen)
             return out
@@ -774,17 +808,19 @@ class Lowering:
             if name in formulas:
                 return needs_of_expr(formulas[name].expr, seen)
             if name in nodes:
-                return {spec for n in ir.walk_nodes([nodes[name]]) if isinstance(n, ir.Leaf)
-                        for spec in leaf_specs(n)}
+                return {spec for n in ir.walk_nodes([nodes[name]]) for spec in node_specs(n)}
             return set()
 
-        def leaf_specs(leaf: ir.Leaf) -> set:
-            out = set()
-            for e in (leaf.value, _standard(leaf.rule.method)):
-                if e is not None:
-                    out |= {(n.func, n.name, n.scope) for n in _walk(e) if isinstance(n, ir.Cross)}
-            if isinstance(leaf.rule.method, ir.VsBest):
-                out.add(("最大", "#" + leaf.key, None))
+        def node_specs(node: ir.Node) -> set:
+            """The aggregates a node's own points need (its value, 标准, gates and conditions)."""
+            parts: list = []
+            if node.conditions is not None:
+                parts += [node.conditions.applies, node.conditions.gate]
+            if isinstance(node, ir.Leaf):
+                parts += [node.value, _standard(node.rule.method), node.rule.gate]
+            out = {key for e in parts if e is not None for n in _walk(e) if isinstance(n, ir.Cross) for key in keys(n)}
+            if isinstance(node, ir.Leaf) and isinstance(node.rule.method, ir.VsBest):
+                out.add(("最大", "#" + node.key, None))
             return out
 
         pending = set()
@@ -792,10 +828,11 @@ class Lowering:
             for f in v.every:
                 pending |= needs_of_expr(f.expr, frozenset())
         for n in nodes.values():
-            if isinstance(n, ir.Leaf):
-                pending |= leaf_specs(n)
-                if isinstance(n.rule.method, ir.VsBest):
-                    own["#" + n.key] = n
+            pending |= node_specs(n)
+            if isinstance(n, ir.Leaf) and isinstance(n.rule.method, ir.VsBest):
+                own["#" + n.key] = n
+        for v in vetoes:
+            pending |= needs_of_expr(v.cond, frozenset())
         while pending:
             spec = pending.pop()
             if spec in specs:
@@ -803,7 +840,7 @@ class Lowering:
             name = spec[1]
             if name.startswith("#"):
                 leaf = own[name]
-                specs[spec] = {x for x in leaf_specs(leaf) if x[1] != name}
+                specs[spec] = {x for x in node_specs(leaf) if x[1] != name}
             else:
                 specs[spec] = needs_of_name(name, frozenset())
             pending |= specs[spec] - set(specs)

@@ -13,7 +13,9 @@ FUNCTIONS = {
     "最大": (1, 2, "cross"),
     "最小": (1, 2, "cross"),
     "名次": (1, 2, "cross"),       # rank among the units scored together, largest first
+    "单位数": (0, 1, "cross"),     # how many units are scored together (of one class, 本类: the unit's own)
 }
+SCOPES = ("全部单位", "本类")  # besides the classes: every unit scored together, the unit's own class
 # Fields of one leaf indicator, usable in `每项 于 X` rules.
 ITEM_FIELDS = {"内容": "text", "备注": "remark", "依据": "basis", "责任": "owner", "分管": "leader",
                "责任人": "person", "主体": "assessor", "时限": "deadline", "编号": "key", "分值": "points"}

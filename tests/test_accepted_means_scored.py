@@ -326,3 +326,49 @@ def test_an_open_category_and_its_parts_both_reported_is_a_problem(tmp_path):
     assert both.score(unit(values={"重点": "50", "常规": "15"}))["total"] == 65
     s = both.score(unit(values={"职能": "70", "重点": "50", "常规": "15"}))
     assert s["total"] is None and [p["code"] for p in s["problems"]] == ["V0113"]
+
+
+VETOES = """
+方案 "x" {
+  类别 业务 满分 100 { 1-1 "任务" 权重 100 }
+  输入 满意率
+  单位类别 镇 {}
+  单位类别 局 {}
+  得分 总分 = 业务
+  排名 按 单位类别 依据 总分
+  等次 { 优秀 >= 90, 良好 >= 80, 合格 其余 }
+  否决 后三位 若 名次(总分, 本类) > 单位数(本类) - 3 则 不评 优秀
+  否决 满意率低 若 满意率 < 均值(满意率, 全部单位) - 10% 则 等次 最高 良好
+}
+"""
+
+
+def test_vetoes_read_the_ranks_and_the_counts_of_the_units_own_class(tmp_path):
+    both = Both.of_text(VETOES, tmp_path)
+    # 镇: five units 99, 98, 97, 96, 95 → ranks 1…5 of 5; 后三位 is rank > 5 − 3 = 2: ranks 3, 4, 5.
+    # 局: one unit 99 → rank 1 of 1; 1 > 1 − 3 = −2: it fires too (a class of one is its own last three).
+    # 满意率 all 90% → mean 90%; 90% < 80% never. 优秀 is ≥ 90: units vetoed by 后三位 drop to 良好.
+    towns = [unit(f"镇{i}", {"1-1": str(99 - i), "满意率": "90%"}, "镇") for i in range(5)]
+    scores = both.rank(towns + [unit("局1", {"1-1": "99", "满意率": "90%"}, "局")])
+    assert [s["grade"] for s in scores] == ["优秀", "优秀", "良好", "良好", "良好", "良好"]
+    assert [dict(s["vetoes"])["后三位"] for s in scores] == [False, False, True, True, True, True]
+
+
+def test_a_veto_compares_with_the_mean_of_the_units_scored_together(tmp_path):
+    both = Both.of_text(VETOES, tmp_path)
+    # 满意率 95%, 95%, 65%: mean 85%; 85% − 10% = 75%; only 65% < 75% → 良好 at most
+    scores = both.rank([unit("a", {"1-1": "95", "满意率": "95%"}, "局"), unit("b", {"1-1": "94", "满意率": "95%"}, "局"),
+                        unit("c", {"1-1": "96", "满意率": "65%"}, "镇")])
+    assert [dict(s["vetoes"])["满意率低"] for s in scores] == [False, False, True]
+
+
+def test_a_gate_compares_an_input_with_the_mean_of_the_units(tmp_path):
+    both = Both.of_text("""
+    方案 "x" {
+      输入 达标率
+      类别 a 满分 2 { 1-1 "x" 权重 2 评分 是否 门槛 达标率 >= 均值(达标率, 全部单位) }
+    }
+    """, tmp_path)
+    # 达标率 80%, 60%: mean 70%; the first passes its gate (2), the second does not (0)
+    scores = both.rank([unit("a", {"1-1": "是", "达标率": "80%"}), unit("b", {"1-1": "是", "达标率": "60%"})])
+    assert [s["total"] for s in scores] == [2, 0]
