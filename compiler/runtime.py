@@ -810,6 +810,10 @@ def decided(node, out, env, pr, weight):
             if why:
                 out["rule"] = f"门槛未达（{why}），不得分"
                 return out
+        if c.exempt is not None and holds(c.exempt, env):
+            out["points"] = weight or ZERO
+            out["rule"] = "免扣，按满分计"
+            return out
     except Problem as p:
         _problem(pr, p.code, f"{node.key}：{p.message}", node.key)
         out["rule"] = "条件无法判断"
@@ -1009,6 +1013,15 @@ def group_line(g, env, pr):
     out = line(g.name, "group", g.label, g.source, g.cap)
     raw = env.values.get(g.name, MISSING)
     total = ZERO
+    try:
+        exempt = g.exempt is not None and holds(g.exempt, env)
+    except Problem as p:
+        _problem(pr, p.code, f"{g.name} 的免扣条件：{p.message}", g.name)
+        exempt = False
+    if exempt:
+        out["input"] = None if raw is MISSING else raw
+        out["rule"] = "免扣，不扣分"
+        return out
     if raw is MISSING:
         out["rule"] = "未填，按 0 计"
     elif isinstance(raw, dict):

@@ -281,12 +281,13 @@ class Rule:
 # ---------------------------------------------------------------- the tree
 @attrs.frozen
 class Conditions:
-    """适用 … 不适用 …, 门槛: decided before the node is scored."""
+    """适用 … 不适用 …, 门槛, 免扣: decided before the node is scored, in that order."""
 
     tag: ClassVar[str] = "conditions"
     applies: Cond | None
     na: tuple[str, Fraction | None]  # ("zero", N) 计 N / ("full", None) 满分
     gate: Cond | None
+    exempt: Cond | None = None  # 免扣 X 若 …: when it holds, the node keeps its full points
 
 
 @attrs.frozen
@@ -379,6 +380,7 @@ class Group:
     cap: Fraction | None
     may_negative: bool
     entries: tuple[Entry, ...]
+    exempt: Cond | None = None  # 免扣 X 若 …: when it holds, a 扣分组 deducts nothing
 
 
 @attrs.frozen

@@ -335,34 +335,61 @@ class Lowering:
         raise Refused("E0503", f"{what}中不能用这种写法（可用：数字、结果中的值、输入、四则运算、较大/较小、均值/最大/最小/名次/单位数）",
                       f"{what}: not a value here", getattr(e, "span", Span(1, 1, 1, 1)))
 
+    def attempt(self, lower, source: str):
+        """lower(), or None with its error reported (so that every error of a node is reported)."""
+        try:
+            return lower()
+        except Refused as err:
+            self.refuse(err, source)
+            return None
+
     def conditions(self, node: M.Node, leaf: bool) -> ir.Conditions | None:
+        """适用, 门槛 (with 统一门槛 on leaves), 免扣 of a node; each refused form is reported."""
         x = node.extra
-        gates: list[ir.Cond] = []
-        if leaf:
-            gates += [self.cond(g.cond, "统一门槛") for g, _src in self.s.gates]
+        gates = [self.attempt(lambda g=g: self.checked_cond(g.cond, g.span, "统一门槛"), src)
+                 for g, src in (self.s.gates if leaf else ())]
         if "gate" in x:
             cond, place = x["gate"]
-            _shallow(cond, place.span, source=place.source)
-            gates.append(self.cond(cond, "门槛"))
+            gates.append(self.attempt(lambda: self.checked_cond(cond, place.span, "门槛"), place.source))
         applies = None
         na: tuple[str, Fraction | None] = ("zero", Fraction(0))
         if "applies" in x:
             cond, place = x["applies"]
-            _shallow(cond, place.span, source=place.source)
-            applies = self.cond(cond, "适用")
-            if "not_applicable" in x:
-                (policy, amount), na_place = x["not_applicable"]
-                if policy == "rescale":
-                    raise Refused("E0503", "不适用 折算 尚不支持评分（可写 不适用 计 N 或 不适用 满分）",
-                                  "not applicable → rescale is not supported", na_place.span, source=na_place.source)
-                na = (policy, _f(amount))
-        elif "not_applicable" in x:
-            raise Refused("E0501", "写了 不适用 却没有 适用 条件", "not_applicable without applies",
-                          x["not_applicable"][1].span, source=x["not_applicable"][1].source)
-        if not gates and applies is None:
+            applies = self.attempt(lambda: self.checked_cond(cond, place.span, "适用"), place.source)
+        if "not_applicable" in x:
+            (policy, amount), na_place = x["not_applicable"]
+            if "applies" not in x:
+                self.refuse(Refused("E0501", "写了 不适用 却没有 适用 条件", "not_applicable without applies",
+                                    na_place.span), na_place.source)
+            elif policy == "rescale":
+                self.refuse(Refused("E0503", "不适用 折算 尚不支持评分（可写 不适用 计 N 或 不适用 满分）",
+                                    "not applicable → rescale is not supported", na_place.span), na_place.source)
+            na = (policy, _f(amount))
+        exempt = self.exempt_of(node.key)
+        present = [g for g in gates if g is not None]
+        if not present and applies is None and exempt is None:
             return None
-        gate = None if not gates else gates[0] if len(gates) == 1 else ir.All(tuple(gates))
-        return ir.Conditions(applies, na, gate)
+        gate = None if not present else present[0] if len(present) == 1 else ir.All(tuple(present))
+        return ir.Conditions(applies, na, gate, exempt)
+
+    def exempt_of(self, name: str) -> ir.Cond | None:
+        """免扣 NAME 若 …: several for one name hold when any of them does."""
+        conds = [self.attempt(lambda e=e: self.checked_cond(e.cond, e.span, "免扣"), src)
+                 for e, src in self.s.exempts if e.name.text == name]
+        present = [c for c in conds if c is not None]
+        return None if not present else present[0] if len(present) == 1 else ir.AnyOf(tuple(present))
+
+    def check_exempts(self) -> None:
+        """免扣 names a 扣分组 or a category; anything else is refused where it is written."""
+        categories = self.s.categories()
+        for e, src in self.s.exempts:
+            name = e.name.text
+            if name in self.s.groups and self.s.groups[name].kind != "deduct":
+                self.refuse(Refused("E0503", f"免扣 只用于扣分组，“{name}”是加分组", "exempt a deduction group",
+                                    e.name.span), src)
+            elif name not in self.s.groups and name not in categories:
+                self.refuse(Refused("E0204", f"免扣 的“{name}”不是扣分组，也不是类别", "exempt what?", e.name.span,
+                                    "免扣 写扣分组或类别的名称"), src)
 
     # ------------------------------------------------------------ methods
     def rule(self, method: A.Method | str | None, source: str, leaf_fields: tuple[str, ...] | None,
@@ -665,9 +692,7 @@ class Lowering:
         views = self.views()
         vetoes = self.each(s.vetoes, lambda v: ir.Veto(v[0].name.text, self.checked_cond(v[0].cond, v[0].span, "否决", True),
                                                       v[0].effect == "exclude", v[0].grade.text), lambda v: v[1])
-        for exempt, src in s.exempts:
-            self.diags.append(error("E0503", "免扣 尚不支持评分", "exemptions are not scored yet", exempt.span, src,
-                                    hint="评分时不会免扣；可在结果中直接填报扣分后的值"))
+        self.check_exempts()
         for c in s.classes.values():
             for o in c.overrides:
                 self.diags.append(error("E0503", f"单位类别中的“指标 {o.id} 取 …”尚不支持评分",
@@ -744,7 +769,7 @@ class Lowering:
                 continue
             entries.append(ir.Entry(e.name, e.label, _source(e.place), _f(e.cap), rule))
         return ir.Group(g.name, g.label, _source(g.place), g.kind == "deduct", _f(g.cap), g.may_negative,
-                        tuple(entries))
+                        tuple(entries), self.exempt_of(g.name))
 
     # ------------------------------------------------------------ formulas and stages
     def views(self) -> list[ir.View]:
@@ -815,7 +840,7 @@ class Lowering:
             """The aggregates a node's own points need (its value, 标准, gates and conditions)."""
             parts: list = []
             if node.conditions is not None:
-                parts += [node.conditions.applies, node.conditions.gate]
+                parts += [node.conditions.applies, node.conditions.gate, node.conditions.exempt]
             if isinstance(node, ir.Leaf):
                 parts += [node.value, _standard(node.rule.method), node.rule.gate]
             out = {key for e in parts if e is not None for n in _walk(e) if isinstance(n, ir.Cross) for key in keys(n)}
@@ -833,6 +858,9 @@ class Lowering:
                 own["#" + n.key] = n
         for v in vetoes:
             pending |= needs_of_expr(v.cond, frozenset())
+        for g in groups:
+            if g.exempt is not None:
+                pending |= needs_of_expr(g.exempt, frozenset())
         while pending:
             spec = pending.pop()
             if spec in specs:
@@ -915,10 +943,10 @@ def _fact_names(nodes, groups, vetoes) -> set[str]:
     conds: list = []
     for n in nodes:
         if n.conditions is not None:
-            conds += [n.conditions.applies, n.conditions.gate]
+            conds += [n.conditions.applies, n.conditions.gate, n.conditions.exempt]
         if isinstance(n, ir.Leaf):
             conds.append(n.rule.gate)
-    conds += [e.rule.gate for g in groups for e in g.entries]
+    conds += [e.rule.gate for g in groups for e in g.entries] + [g.exempt for g in groups]
     conds += [v.cond for v in vetoes]
     return {x.name for c in conds for x in _walk(c) if isinstance(x, (ir.Has, ir.Value))}
 

@@ -372,3 +372,30 @@ def test_a_gate_compares_an_input_with_the_mean_of_the_units(tmp_path):
     # 达标率 80%, 60%: mean 70%; the first passes its gate (2), the second does not (0)
     scores = both.rank([unit("a", {"1-1": "是", "达标率": "80%"}), unit("b", {"1-1": "是", "达标率": "60%"})])
     assert [s["total"] for s in scores] == [2, 0]
+
+
+def test_an_exemption_waives_a_deduction_group_or_a_category(tmp_path):
+    # 「占比高于各地平均占比3个百分点的，可不扣分」
+    both = Both.of_text("""
+    方案 "x" {
+      输入 占比
+      类别 业务 满分 10 { 1-1 "任务" 权重 10 }
+      类别 服务 满分 5 { 2-1 "窗口" 权重 5 评分 { 每次 扣 1 } }
+      扣分组 通报
+      得分 总分 = 业务 + 服务 - 通报
+      免扣 通报 若 占比 > 均值(占比, 全部单位) + 3%
+      免扣 服务 若 有 免检
+    }
+    """, tmp_path)
+    # 占比 20%, 10%, 9%: mean 13%; 13% + 3% = 16%: only a (20%) is exempt from 通报 2
+    # a: 8 + (5 − 1) − 0 = 12;  b: 8 + 4 − 2 = 10;  c (有 免检: 服务 counts its full 5): 8 + 5 − 2 = 11
+    values = {"1-1": "8", "2-1": "1", "通报": "2"}
+    scores = both.rank([unit("a", {**values, "占比": "20%"}), unit("b", {**values, "占比": "10%"}),
+                        unit("c", {**values, "占比": "9%", "免检": "是"})])
+    assert [s["total"] for s in scores] == [12, 10, 11]
+    assert scores[0]["groups"][0]["rule"] == "免扣，不扣分"
+
+
+def test_an_exemption_of_something_else_is_refused():
+    r = check('方案 "x" { 类别 a 满分 1 { 1-1 "x" 权重 1 }  加分组 奖励  免扣 奖励 若 有 x  免扣 无此项 若 有 x }')
+    assert [d.code for d in r.errors] == ["E0503", "E0204"]

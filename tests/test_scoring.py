@@ -244,9 +244,10 @@ def test_unsupported_conditions_are_errors_at_check_time():
     方案 "x" {
       类别 a 满分 3 适用 有 口岸 不适用 折算 { 指标 1 "甲" 分值 3 门槛 计数(a) >= 1 }
       统一门槛 有 佐证
-      免扣 窗口 若 有 表扬
+      免扣 a 若 均值(表扬) > 1
     }
     """)
+    # 不适用 折算; 计数(…) in a condition; a cross-unit function of a reported fact (not an input) in 免扣
     assert [d.code for d in r.errors] == ["E0503", "E0503", "E0503"]
 
 
