@@ -203,3 +203,43 @@ def test_(scheme, templates):
     if not findings:
         click.echo("方案中没有用例 / no cases")
     sys.exit(0 if _print_findings(findings) else 1)
+
+
+def _checked_or_exit(scheme, templates, what: str) -> CheckResult:
+    checked = check_path(scheme, templates)
+    if not checked.ok:
+        _print_diagnostics(checked, "short", show_notes=False)
+        click.echo(f"{visible(scheme)}: 方案有错误，不能{what} / the scheme has errors", err=True)
+        sys.exit(1)
+    return checked
+
+
+def _needs(module: str, extra: str) -> None:
+    """Exit 1 with the install command when an optional dependency (openpyxl, Jinja2) is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        click.echo(f"需要 {module}：pip install \"kaoping[{extra}]\" / {module} is not installed", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="考评表 .xlsx 的路径")
+@templates_option
+def export(scheme, output, templates):
+    """导出考评表（Excel，可打印，小计与合计为公式）/ export the assessment table as an .xlsx workbook."""
+    _needs("openpyxl", "xlsx")
+    from kaoping.compiler.export_xlsx import ExportError
+    from kaoping.compiler.export_xlsx import export as export_table
+
+    checked = _checked_or_exit(scheme, templates, "导出")
+    try:
+        table = export_table(checked.scheme, output)
+    except ExportError as err:
+        click.echo(f"{visible(output)}: {err}", err=True)
+        sys.exit(1)
+    rows = sum(1 for line in table.lines if line.kind in ("item", "indicator"))
+    totals = [line.weight for line in table.lines if line.kind == "total" and line.weight is not None]
+    total = f"，合计 {totals[0].normalize():f} 分" if totals else ""
+    _echo(f"{output}: 考评表 {rows} 行指标{total} / exported")
