@@ -112,7 +112,8 @@ def score(scheme, results, fmt, items, templates):
         click.echo(f"{visible(scheme)}: 方案有错误，不能评分 / the scheme has errors", err=True)
         sys.exit(1)
     units, problems = read_results(results)
-    problems += missing_units(scheme_units(checked.scheme), units)
+    expected = scheme_units(checked.scheme)
+    problems += missing_units(expected, units) + _missing_rows(results, units, expected)
     for p in problems:
         click.echo(visible(_problem_line(p.place, p.code, p.message, p.severity)), err=True)
     scores = score_units(checked.program, units)
@@ -130,6 +131,23 @@ def score(scheme, results, fmt, items, templates):
             _echo(explain_text(s, items=items) + "\n")
         _echo(ranking_text(scores))
     sys.exit(1 if any(s["problems"] for s in scores) else 0)
+
+
+def _missing_rows(results, units, expected) -> list:
+    """Notes for the units a `kaoping template` workbook was made for whose row is missing."""
+    from pathlib import Path
+
+    if Path(results).suffix.lower() not in (".xlsx", ".xlsm"):
+        return []
+    try:
+        from kaoping.compiler.results import MAX_RESULTS_BYTES
+        from kaoping.compiler.template_xlsx import missing_rows, prefilled_units
+        from kaoping.dsl.source import FileProblem, read_file
+
+        made_for = prefilled_units(results, read_file(Path(results), MAX_RESULTS_BYTES))
+    except (ImportError, FileProblem):  # the results reader has said why the file cannot be read
+        return []
+    return missing_rows(made_for, units, expected)
 
 
 def _problem_line(place, code, message, severity="error") -> str:
@@ -243,3 +261,44 @@ def export(scheme, output, templates):
     totals = [line.weight for line in table.lines if line.kind == "total" and line.weight is not None]
     total = f"，合计 {totals[0].normalize():f} 分" if totals else ""
     _echo(f"{output}: 考评表 {rows} 行指标{total} / exported")
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="填报表 .xlsx 的路径")
+@click.option("--units", "units_file", type=click.Path(dir_okay=False),
+              help="单位名单（文本文件，每行一个单位），预填到“单位”列；不写时预填方案中 单位 块的单位")
+@templates_option
+def template(scheme, output, units_file, templates):
+    """生成考评结果填报表（Excel，每个单位一行，带下拉列表和数值校验）/ a results workbook to fill."""
+    _needs("openpyxl", "xlsx")
+    from pathlib import Path
+
+    from kaoping.compiler.results import scheme_units
+    from kaoping.compiler.template_xlsx import TemplateError, read_unit_list, write_template
+    from kaoping.dsl.source import DecodeProblem, FileProblem, decode, read_file
+
+    checked = _checked_or_exit(scheme, templates, "生成填报表")
+    classes = checked.scheme.unit_block_classes
+    if units_file:
+        try:
+            names, problems = read_unit_list(decode(read_file(Path(units_file), 16 * 1024 * 1024), line_ends=False))
+        except (FileProblem, DecodeProblem) as p:
+            click.echo(f"{visible(units_file)}: 无法读取单位名单：{p.message}", err=True)
+            sys.exit(1)
+        for problem in problems:
+            click.echo(f"{visible(units_file)}: {visible(problem)}", err=True)
+        if problems or not names:
+            click.echo(f"{visible(units_file)}: 单位名单有问题" if problems else f"{visible(units_file)}: 单位名单是空的", err=True)
+            sys.exit(1)
+    else:
+        names = list(scheme_units(checked.scheme))
+    try:
+        plan = write_template(checked.program, checked.scheme.title, output, [(n, classes.get(n)) for n in names])
+    except TemplateError as err:
+        click.echo(f"{visible(output)}: {err}", err=True)
+        sys.exit(1)
+    rows = f"{len(names)} 个单位" if names else "空白行"
+    _echo(f"{output}: 填报表 {len(plan.columns)} 列，{rows} / template written")
+    for key, why in plan.json_only:
+        _echo(f"  {key}：{why}，须用 JSON 结果文件填报（不在本表中）")
