@@ -103,19 +103,11 @@ def inspect(file, as_json, items, templates):
 def score(scheme, results, fmt, items, templates):
     """按方案为考评结果评分 / score RESULTS (JSON, CSV or xlsx) with SCHEME; rank units by class."""
     from kaoping.compiler.explain import explain_text, ranking_text, report_json
-    from kaoping.compiler.results import errors, missing_units, read_results, scheme_units, unreported
+    from kaoping.compiler.results import errors, unreported
     from kaoping.compiler.scoring import score_units
 
-    checked = check_path(scheme, templates)
-    if not checked.ok:
-        _print_diagnostics(checked, "short", show_notes=False)
-        click.echo(f"{visible(scheme)}: 方案有错误，不能评分 / the scheme has errors", err=True)
-        sys.exit(1)
-    units, problems = read_results(results)
-    expected = scheme_units(checked.scheme)
-    problems += missing_units(expected, units) + _missing_rows(results, units, expected)
-    for p in problems:
-        click.echo(visible(_problem_line(p.place, p.code, p.message, p.severity)), err=True)
+    checked = _checked_or_exit(scheme, templates, "评分")
+    units, problems = _read_results(checked, results)
     scores = score_units(checked.program, units)
     if errors(problems):
         # the values that could be read are checked in the same pass; no totals are shown
@@ -131,6 +123,19 @@ def score(scheme, results, fmt, items, templates):
             _echo(explain_text(s, items=items) + "\n")
         _echo(ranking_text(scores))
     sys.exit(1 if any(s["problems"] for s in scores) else 0)
+
+
+def _read_results(checked: CheckResult, results):
+    """Read a results file, with notes for the units the scheme (or the template) names that it
+    lacks; every problem is printed at its place. (units, problems)"""
+    from kaoping.compiler.results import missing_units, read_results, scheme_units
+
+    units, problems = read_results(results)
+    expected = scheme_units(checked.scheme)
+    problems += missing_units(expected, units) + _missing_rows(results, units, expected)
+    for p in problems:
+        click.echo(visible(_problem_line(p.place, p.code, p.message, p.severity)), err=True)
+    return units, problems
 
 
 def _missing_rows(results, units, expected) -> list:
@@ -164,18 +169,9 @@ def compile_(scheme, output, templates):
 
     from kaoping.compiler.emit import compile_program
 
-    checked = check_path(scheme, templates)
-    if not checked.ok:
-        _print_diagnostics(checked, "short", show_notes=False)
-        click.echo(f"{visible(scheme)}: 方案有错误，不能编译 / the scheme has errors", err=True)
-        sys.exit(1)
+    checked = _checked_or_exit(scheme, templates, "编译")
     source = compile_program(checked.program, Path(scheme).name)
-    try:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(source, encoding="utf-8")
-    except OSError as err:
-        click.echo(f"{visible(output)}: 无法写入生成的模块：{err.strerror or err} / cannot write the module", err=True)
-        sys.exit(1)
+    _write_or_exit(output, source, "生成的模块", "the module")
     click.echo(f"{visible(output)}: {len(source.splitlines())} 行 / lines")
 
 
@@ -230,6 +226,18 @@ def _checked_or_exit(scheme, templates, what: str) -> CheckResult:
         click.echo(f"{visible(scheme)}: 方案有错误，不能{what} / the scheme has errors", err=True)
         sys.exit(1)
     return checked
+
+
+def _write_or_exit(output, text: str, what: str, english: str) -> None:
+    """Write a UTF-8 text file (its folder made as needed); a message and exit 1 when it cannot be."""
+    from pathlib import Path
+
+    try:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as err:
+        click.echo(f"{visible(output)}: 无法写入{what}：{err.strerror or err} / cannot write {english}", err=True)
+        sys.exit(1)
 
 
 def _needs(module: str, extra: str) -> None:
@@ -302,3 +310,44 @@ def template(scheme, output, units_file, templates):
     _echo(f"{output}: 填报表 {len(plan.columns)} 列，{rows} / template written")
     for key, why in plan.json_only:
         _echo(f"  {key}：{why}，须用 JSON 结果文件填报（不在本表中）")
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.argument("results", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="报告 .html 的路径")
+@click.option("--pdf", is_flag=True, help="另用 Chromium 打印为 PDF（与 .html 同名）")
+@templates_option
+def report(scheme, results, output, pdf, templates):
+    """生成考评结果报告（单个离线 HTML 页面：排名与图表、等次与否决、各单位得分说明、考评表）/ an HTML report."""
+    _needs("jinja2", "report")
+    from pathlib import Path
+
+    from kaoping.compiler import browser
+    from kaoping.compiler.report import context, render
+    from kaoping.compiler.results import errors
+    from kaoping.compiler.scoring import score_units
+
+    checked = _checked_or_exit(scheme, templates, "生成报告")
+    units, problems = _read_results(checked, results)
+    if errors(problems):
+        click.echo(f"{visible(results)}: 结果有问题，未生成报告 / the results have problems", err=True)
+        sys.exit(1)
+    scores = score_units(checked.program, units)
+    page = render(context(checked.scheme, checked.program, scores, Path(scheme).name))
+    _write_or_exit(output, page, "报告", "the report")
+    invalid = sum(1 for s in scores if s["total"] is None)
+    _echo(f"{output}: 报告 {len(page.encode('utf-8')) // 1024} KB，{len(scores)} 个单位"
+          + (f"（{invalid} 个结果有问题、未排名）" if invalid else "") + " / report written")
+    if pdf:
+        target = Path(output).with_suffix(".pdf")
+        if browser.find() is None:
+            click.echo("没有找到 Chromium 浏览器，无法打印 PDF（HTML 报告已写出，可在浏览器中打印）；"
+                       "Debian/Ubuntu：apt-get install chromium / no browser for --pdf", err=True)
+            sys.exit(2)
+        try:
+            browser.print_pdf(Path(output), target)
+        except browser.BrowserError as err:
+            click.echo(f"{visible(str(target))}: 无法打印 PDF：{err}", err=True)
+            sys.exit(1)
+        _echo(f"{target}: PDF 已写出 / PDF written")
