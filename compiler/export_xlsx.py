@@ -57,13 +57,34 @@ def sum_formula(table: Table, sums, column: str) -> str | int | float:
     return f"=SUM({','.join(args)})"
 
 
-def _height(texts: list[tuple[str, int]]) -> float:
-    """A row height (points) that shows wrapped Chinese text: the lines the fullest cell needs."""
-    lines = 1
-    for text, width in texts:
-        needed = sum(max(1, math.ceil(max(wcswidth(part), len(part)) / max(width - 1, 1))) for part in text.split("\n"))
-        lines = max(lines, needed)
-    return min(409.0, 14.5 * lines + 4)
+def _lines(text: str, width: int) -> int:
+    """Lines a wrapped text needs in a column of this width (a Chinese character is two units)."""
+    return sum(max(1, math.ceil(max(wcswidth(part), len(part)) / max(width - 1, 1))) for part in text.split("\n"))
+
+
+def _heights(table: Table) -> list[float]:
+    """Row heights (points) that show wrapped Chinese text: each row fits its own cells, and the rows
+    under a merged cell share what that cell needs."""
+    merged = {(s.first, s.first_col): s for s in table.spans if s.last > s.first}
+    covered = {(r, s.first_col) for s in merged.values() for r in range(s.first, s.last + 1)}
+    lines = []
+    for i, line in enumerate(table.lines):
+        need = 1
+        for name, text in line.cells.items():
+            if text and (i, table.column(name)) not in covered:
+                need = max(need, _lines(text, WIDTHS[name]))
+        lines.append(need)
+    for (first, col), span in merged.items():
+        if col < table.depth:
+            continue  # category labels are short; they centre in their rows
+        line = table.lines[first]
+        name = table.headers[col]
+        need = _lines(line.cells.get(name, ""), WIDTHS[name])
+        rows = range(span.first, span.last + 1)
+        short = need - sum(lines[r] for r in rows)
+        for k, r in enumerate(rows):
+            lines[r] += max(0, short) // len(rows) + (1 if k < max(0, short) % len(rows) else 0)
+    return [min(409.0, 14.5 * n + 4) for n in lines]
 
 
 def write_table(table: Table, path: str | Path) -> None:
@@ -128,8 +149,8 @@ def write_table(table: Table, path: str | Path) -> None:
             cell.font = bold if line.kind in ("subtotal", "total", "unit") else plain
             name = headers[col - 1]
             cell.alignment = centre if name in ("项目", "序号", "权重", "完成时限") else wrap
-        texts = [(text, WIDTHS[headers[table.column(name)]]) for name, text in line.cells.items() if text]
-        ws.row_dimensions[FIRST_ROW + i].height = _height(texts)
+    for i, height in enumerate(_heights(table)):
+        ws.row_dimensions[FIRST_ROW + i].height = height
     for span in table.spans:
         ws.merge_cells(start_row=FIRST_ROW + span.first, start_column=span.first_col + 1,
                        end_row=FIRST_ROW + span.last, end_column=span.last_col + 1)
