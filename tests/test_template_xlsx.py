@@ -206,3 +206,22 @@ def test_numbers_typed_in_the_template_read_back_exactly(tmp_path):
 
     units, problems = read_results(sheet.save())
     assert units[0].values["公众评议"] == "88.15" and Decimal(units[0].values["察访核验扣分"]) == Decimal("0.1")
+
+
+def test_the_shipped_filled_template_holds_the_json_sample():
+    """schemes/results/quanzhou-transport-2019.xlsx (made by docs/make_samples.py, used by the README's
+    main job) gives the same values, and so the same totals, as the JSON sample beside it."""
+    from kaoping.compiler.results import read_results
+    from kaoping.compiler.scoring import score_units
+
+    program = check_path(TRANSPORT).program
+    from_xlsx, problems = read_results(SCHEMES / "results" / "quanzhou-transport-2019.xlsx")
+    from_json, _ = read_results(SCHEMES / "results" / "quanzhou-transport-2019.json")
+    assert [p.code for p in problems] == ["V0020"]  # the 说明 sheet, skipped with a note
+
+    def plain(value):  # JSON's 晋档 1 is the number a cell gives as "1"
+        return {k: plain(v) for k, v in value.items()} if isinstance(value, dict) else str(value)
+
+    assert [(u.name, plain(u.values)) for u in from_xlsx] == [(u.name, plain(u.values)) for u in from_json]
+    totals = [s["total"] for s in score_units(program, from_xlsx)]
+    assert totals == [s["total"] for s in score_units(program, from_json)] and None not in totals
