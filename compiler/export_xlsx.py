@@ -16,6 +16,7 @@ from pathlib import Path
 from wcwidth import wcswidth
 
 from kaoping.dsl.model import Scheme
+from kaoping.dsl.source import visible
 
 from .table_layout import COLUMNS, Line, Table, layout
 
@@ -109,12 +110,12 @@ def write_table(table: Table, path: str | Path) -> None:
     shaded = PatternFill("solid", fgColor="E7E6E6")
     last = get_column_letter(ncols)
 
-    ws.append([table.title])
+    ws.append([visible(table.title, newline=True)])
     ws.merge_cells(f"A1:{last}1")
     ws["A1"].font = Font(name=FONT, bold=True, size=16)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 30
-    ws.append([table.subtitle])
+    ws.append([visible(table.subtitle, newline=True)])
     ws.merge_cells(f"A2:{last}2")
     ws["A2"].font = plain
     ws["A2"].alignment = Alignment(horizontal="left", vertical="center")
@@ -177,11 +178,11 @@ def write_table(table: Table, path: str | Path) -> None:
 
 
 def _write_line(ws, table: Table, line: Line, row: int, weight_letter: str) -> None:
-    for level, label in line.project.items():
-        ws.cell(row, level + 1, label)
+    for level, label in line.project.items():  # control characters escaped: a worksheet cannot hold them
+        ws.cell(row, level + 1, visible(label, newline=True))
     for name, text in line.cells.items():
         if text:
-            ws.cell(row, table.column(name) + 1, text)
+            ws.cell(row, table.column(name) + 1, visible(text, newline=True))
     cell = ws.cell(row, table.column("权重") + 1)
     if line.kind in ("subtotal", "total"):
         cell.value = sum_formula(table, line.sums, weight_letter)

@@ -17,6 +17,7 @@ from pathlib import Path
 from wcwidth import wcswidth
 
 from kaoping.dsl import ir
+from kaoping.dsl.source import visible
 
 from . import runtime as R
 from .template_columns import Column, Plan, plan
@@ -43,10 +44,10 @@ def _validation(column: Column, low: Fraction | None, high: Fraction | None):
 
     if column.kind in ("tier", "yes_no"):
         listed = ",".join(column.choices)
-        if any(ch in choice for choice in column.choices for ch in '",\n') or len(listed) > 250:
+        if any(ch in choice or visible(choice) != choice for choice in column.choices for ch in '",') or len(listed) > 250:
             return None  # not expressible as an inline list: the scoring core still refuses a wrong tier
         dv = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True)
-        dv.error = "请从下拉列表中选择：" + "、".join(column.choices)
+        dv.error = "请从下拉列表中选择：" + "、".join(column.choices)  # plain text: checked just above
     elif column.kind in ("number", "whole"):
         kind = "whole" if column.kind == "whole" else "decimal"
         lo, hi = _bound(low), _bound(high)
@@ -65,8 +66,8 @@ def _validation(column: Column, low: Fraction | None, high: Fraction | None):
         return None
     dv.errorTitle = "填写有误"
     dv.showErrorMessage = True
-    dv.prompt = column.hint[:250]
-    dv.promptTitle = column.key[:32]
+    dv.prompt = visible(column.hint)[:250]
+    dv.promptTitle = visible(column.key)[:32]
     dv.showInputMessage = True
     return dv
 
@@ -86,6 +87,7 @@ def write_template(program: ir.Program, title: str, path: str | Path, units: lis
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
+    headers = [visible(h) for h in headers]  # a worksheet cannot hold control characters
     ws.append(headers)
     bold, shaded = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for c, name in enumerate(headers, start=1):
@@ -93,7 +95,7 @@ def write_template(program: ir.Program, title: str, path: str | Path, units: lis
         cell.font, cell.fill, cell.alignment = bold, shaded, Alignment(horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(c)].width = max(8, min(30, wcswidth(name) + 3))
     for i, column in enumerate(p.columns):
-        ws.cell(1, first_key + i + 1).comment = Comment(f"{column.label[:200]}\n{column.hint}", "kaoping")
+        ws.cell(1, first_key + i + 1).comment = Comment(visible(f"{column.label[:200]}\n{column.hint}", newline=True), "kaoping")
     ws.column_dimensions["A"].width = max([16] + [min(40, wcswidth(n) + 2) for n, _ in units])
     unlocked = Protection(locked=False)
     for r in range(2, last_row + 1):
@@ -172,7 +174,7 @@ def _help_sheet(ws, title: str, headers: list[str], p: Plan, units: list[tuple[s
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    ws.append([f"{title}：考评结果填报说明"])
+    ws.append([visible(f"{title}：考评结果填报说明")])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
     for line in INSTRUCTIONS:
@@ -186,12 +188,12 @@ def _help_sheet(ws, title: str, headers: list[str], p: Plan, units: list[tuple[s
         column = described.get(name)
         what = column.label if column else ("单位名称" if name == "单位" else "单位类别")
         how = column.hint if column else ("与方案中的单位名称一致" if name == "单位" else "从下拉列表选择：" + "、".join(p.classes))
-        ws.append([get_column_letter(i), name, what, how])
+        ws.append([get_column_letter(i), name, visible(what, newline=True), visible(how, newline=True)])
     if p.json_only:
         ws.append([])
         ws.append(["以下结果须分项填报，本表无法填写，请用 JSON 结果文件（见 docs/scoring.md）："])
         for key, why in p.json_only:
-            ws.append(["", key, why])
+            ws.append(["", visible(key), visible(why)])
     if units:
         ws.append([])
         ws.append([UNITS_MARK, f"本工作簿为以下 {len(units)} 个单位制作；评分时会指出缺少的单位"])

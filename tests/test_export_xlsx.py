@@ -99,6 +99,8 @@ def test_every_cell_holds_against_the_model(path, tmp_path):
             basis_ref = f"{sheet.col['文件依据']}{row}"
             top = sheet.span(basis_ref)
             assert ws.cell(top[0], top[2]).value == _text(leaf.fields.get("basis")), serial
+            if leaf.fields.get("remark"):
+                assert leaf.fields["remark"] in sheet.value("备注", row)
             if leaf.kind == "item":
                 assert sheet.value("二级指标", row) == leaf.text
             else:
@@ -221,3 +223,17 @@ def test_libreoffice_recalculates_every_seed_without_an_error_cell(tmp_path):
                 assert Decimal(cell_of(rows, f"{weight}{row}")) == evaluate(ws, f"{weight}{row}"), (out.name, row)
                 checked += 1
         assert checked > 0 or out.stem == "dashiqiao-2017"
+
+
+def test_control_characters_are_escaped_not_a_traceback(tmp_scheme, tmp_path):
+    """A worksheet cannot hold control characters: they are written as visible escapes."""
+    path = tmp_scheme('方案 "控\x01制" {\n  类别 业务 满分 2 {\n    指标 1-1 "甲\x0b乙" 分值 2 { 1-1-1 "丙\x1b丁" 权重 2 }\n  }\n}\n')
+    runner = CliRunner()
+    for command in (["export", str(path), "-o", str(tmp_path / "a.xlsx")],
+                    ["template", str(path), "-o", str(tmp_path / "b.xlsx")]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(tmp_path / "a.xlsx")["考评表"]
+    assert ws["A1"].value.startswith("控\\x01制")
+    texts = [c.value for row in ws.iter_rows(min_row=5) for c in row if isinstance(c.value, str)]
+    assert "丙\\x1b丁" in texts and any(t.startswith("甲\\x0b乙") for t in texts)
