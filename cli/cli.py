@@ -119,17 +119,10 @@ def score(scheme, results, fmt, items, templates):
 
     from kaoping.compiler.explain import explain_text, ranking_text, report_json_chunks, unit_json
     from kaoping.compiler.interpret import Interpreter
-    from kaoping.compiler.results import errors, missing_units, read_results, scheme_units, unreported
+    from kaoping.compiler.results import errors, unreported
 
-    checked = check_path(scheme, templates)
-    if not checked.ok:
-        _print_diagnostics(checked, "short", show_notes=False)
-        click.echo(f"{visible(scheme)}: 方案有错误，不能评分 / the scheme has errors", err=True)
-        sys.exit(1)
-    units, problems = read_results(results)
-    problems += missing_units(scheme_units(checked.scheme), units)
-    for p in problems:
-        click.echo(visible(_problem_line(p.place, p.code, p.message, p.severity)), err=True)
+    checked = _checked_or_exit(scheme, templates, "评分")
+    units, problems = _read_results(checked, results)
     summaries, scores = Interpreter(checked.program).stream(units)
     if errors(problems):
         # the values that could be read are checked in the same pass; no totals are shown
@@ -152,6 +145,36 @@ def score(scheme, results, fmt, items, templates):
     sys.exit(1 if any(s["problems"] for s in summaries) else 0)
 
 
+def _read_results(checked: CheckResult, results):
+    """Read a results file, with notes for the units the scheme (or the template) names that it
+    lacks; every problem is printed at its place. (units, problems)"""
+    from kaoping.compiler.results import missing_units, read_results, scheme_units
+
+    units, problems = read_results(results)
+    expected = scheme_units(checked.scheme)
+    problems += missing_units(expected, units) + _missing_rows(results, units, expected)
+    for p in problems:
+        click.echo(visible(_problem_line(p.place, p.code, p.message, p.severity)), err=True)
+    return units, problems
+
+
+def _missing_rows(results, units, expected) -> list:
+    """Notes for the units a `kaoping template` workbook was made for whose row is missing."""
+    from pathlib import Path
+
+    if Path(results).suffix.lower() not in (".xlsx", ".xlsm"):
+        return []
+    try:
+        from kaoping.compiler.results import MAX_RESULTS_BYTES
+        from kaoping.compiler.template_xlsx import missing_rows, prefilled_units
+        from kaoping.dsl.source import FileProblem, read_file
+
+        made_for = prefilled_units(results, read_file(Path(results), MAX_RESULTS_BYTES))
+    except (ImportError, FileProblem):  # the results reader has said why the file cannot be read
+        return []
+    return missing_rows(made_for, units, expected)
+
+
 def _problem_line(place, code, message, severity="error") -> str:
     return f"{place}: {'提示 ' if severity == 'note' else ''}[{code}] {message}"
 
@@ -166,18 +189,9 @@ def compile_(scheme, output, templates):
 
     from kaoping.compiler.emit import compile_program
 
-    checked = check_path(scheme, templates)
-    if not checked.ok:
-        _print_diagnostics(checked, "short", show_notes=False)
-        click.echo(f"{visible(scheme)}: 方案有错误，不能编译 / the scheme has errors", err=True)
-        sys.exit(1)
+    checked = _checked_or_exit(scheme, templates, "编译")
     source = compile_program(checked.program, Path(scheme).name)
-    try:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(source, encoding="utf-8")
-    except OSError as err:
-        click.echo(f"{visible(output)}: 无法写入生成的模块：{err.strerror or err} / cannot write the module", err=True)
-        sys.exit(1)
+    _write_or_exit(output, source, "生成的模块", "the module")
     click.echo(f"{visible(output)}: {len(source.splitlines())} 行 / lines")
 
 
@@ -242,3 +256,137 @@ def test_(scheme, templates):
     if not findings:
         click.echo("方案中没有用例 / no cases")
     sys.exit(0 if _print_findings(findings, failed_word="不通过") else 1)
+
+
+def _checked_or_exit(scheme, templates, what: str) -> CheckResult:
+    checked = check_path(scheme, templates)
+    if not checked.ok:
+        _print_diagnostics(checked, "short", show_notes=False)
+        click.echo(f"{visible(scheme)}: 方案有错误，不能{what} / the scheme has errors", err=True)
+        sys.exit(1)
+    return checked
+
+
+def _write_or_exit(output, text: str, what: str, english: str) -> None:
+    """Write a UTF-8 text file (its folder made as needed); a message and exit 1 when it cannot be."""
+    from pathlib import Path
+
+    try:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as err:
+        click.echo(f"{visible(output)}: 无法写入{what}：{err.strerror or err} / cannot write {english}", err=True)
+        sys.exit(1)
+
+
+def _needs(module: str, extra: str) -> None:
+    """Exit 1 with the install command when an optional dependency (openpyxl, Jinja2) is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        click.echo(f"需要 {module}：pip install \"kaoping[{extra}]\" / {module} is not installed", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="考评表 .xlsx 的路径")
+@templates_option
+def export(scheme, output, templates):
+    """导出考评表（Excel，可打印，小计与合计为公式）/ export the assessment table as an .xlsx workbook."""
+    _needs("openpyxl", "xlsx")
+    from kaoping.compiler.export_xlsx import ExportError
+    from kaoping.compiler.export_xlsx import export as export_table
+
+    checked = _checked_or_exit(scheme, templates, "导出")
+    try:
+        table = export_table(checked.scheme, output)
+    except ExportError as err:
+        click.echo(f"{visible(output)}: {err}", err=True)
+        sys.exit(1)
+    rows = sum(1 for line in table.lines if line.kind in ("item", "indicator"))
+    totals = [line.weight for line in table.lines if line.kind == "total" and line.weight is not None]
+    total = f"，合计 {totals[0].normalize():f} 分" if totals else ""
+    _echo(f"{output}: 考评表 {rows} 行指标{total} / exported")
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="填报表 .xlsx 的路径")
+@click.option("--units", "units_file", type=click.Path(dir_okay=False),
+              help="单位名单（文本文件，每行一个单位），预填到“单位”列；不写时预填方案中 单位 块的单位")
+@templates_option
+def template(scheme, output, units_file, templates):
+    """生成考评结果填报表（Excel，每个单位一行，带下拉列表和数值校验）/ a results workbook to fill."""
+    _needs("openpyxl", "xlsx")
+    from pathlib import Path
+
+    from kaoping.compiler.results import scheme_units
+    from kaoping.compiler.template_xlsx import TemplateError, read_unit_list, write_template
+    from kaoping.dsl.source import DecodeProblem, FileProblem, decode, read_file
+
+    checked = _checked_or_exit(scheme, templates, "生成填报表")
+    classes = checked.scheme.unit_block_classes
+    if units_file:
+        try:
+            names, problems = read_unit_list(decode(read_file(Path(units_file), 16 * 1024 * 1024), line_ends=False))
+        except (FileProblem, DecodeProblem) as p:
+            click.echo(f"{visible(units_file)}: 无法读取单位名单：{p.message}", err=True)
+            sys.exit(1)
+        for problem in problems:
+            click.echo(f"{visible(units_file)}: {visible(problem)}", err=True)
+        if problems or not names:
+            click.echo(f"{visible(units_file)}: 单位名单有问题" if problems else f"{visible(units_file)}: 单位名单是空的", err=True)
+            sys.exit(1)
+    else:
+        names = list(scheme_units(checked.scheme))
+    try:
+        plan = write_template(checked.program, checked.scheme.title, output, [(n, classes.get(n)) for n in names])
+    except TemplateError as err:
+        click.echo(f"{visible(output)}: {err}", err=True)
+        sys.exit(1)
+    rows = f"{len(names)} 个单位" if names else "空白行"
+    _echo(f"{output}: 填报表 {len(plan.columns)} 列，{rows} / template written")
+    for key, why in plan.json_only:
+        _echo(f"  {key}：{why}，须用 JSON 结果文件填报（不在本表中）")
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.argument("results", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="报告 .html 的路径")
+@click.option("--pdf", is_flag=True, help="另用 Chromium 打印为 PDF（与 .html 同名）")
+@templates_option
+def report(scheme, results, output, pdf, templates):
+    """生成考评结果报告（单个离线 HTML 页面：排名与图表、等次与否决、各单位得分说明、考评表）/ an HTML report."""
+    _needs("jinja2", "report")
+    from pathlib import Path
+
+    from kaoping.compiler import browser
+    from kaoping.compiler.report import context, render
+    from kaoping.compiler.results import errors
+    from kaoping.compiler.scoring import score_units
+
+    checked = _checked_or_exit(scheme, templates, "生成报告")
+    units, problems = _read_results(checked, results)
+    if errors(problems):
+        click.echo(f"{visible(results)}: 结果有问题，未生成报告 / the results have problems", err=True)
+        sys.exit(1)
+    scores = score_units(checked.program, units)
+    page = render(context(checked.scheme, checked.program, scores, Path(scheme).name))
+    _write_or_exit(output, page, "报告", "the report")
+    invalid = sum(1 for s in scores if s["total"] is None)
+    _echo(f"{output}: 报告 {len(page.encode('utf-8')) // 1024} KB，{len(scores)} 个单位"
+          + (f"（{invalid} 个结果有问题、未排名）" if invalid else "") + " / report written")
+    if pdf:
+        target = Path(output).with_suffix(".pdf")
+        if browser.find() is None:
+            click.echo("没有找到 Chromium 浏览器，无法打印 PDF（HTML 报告已写出，可在浏览器中打印）；"
+                       "Debian/Ubuntu：apt-get install chromium / no browser for --pdf", err=True)
+            sys.exit(2)
+        try:
+            browser.print_pdf(Path(output), target)
+        except browser.BrowserError as err:
+            click.echo(f"{visible(str(target))}: 无法打印 PDF：{err}", err=True)
+            sys.exit(1)
+        _echo(f"{target}: PDF 已写出 / PDF written")
