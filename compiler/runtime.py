@@ -394,13 +394,19 @@ def m_levels(m, weight, value, env):
         else:
             lost_all += delta
         parts.append(f"{done}，{'另' if quota is not None else ''}{'加' if after[1] == 'add' else '扣'} {show(delta)}")
+    added, lost_all = _capped_parts(m, added, lost_all, parts)
+    return (ZERO if adds_only else weight) + added - lost_all, "；".join(parts)
+
+
+def _capped_parts(m, added, lost, parts):
+    """最多 加 / 最多 扣 on the added and the deducted parts apart (分级配额, 合计)."""
     if m.at_most_add is not None and added > m.at_most_add:
         parts.append(f"加分最多 {show(m.at_most_add)}")
         added = m.at_most_add
-    if m.at_most_deduct is not None and lost_all > m.at_most_deduct:
+    if m.at_most_deduct is not None and lost > m.at_most_deduct:
         parts.append(f"扣分最多 {show(m.at_most_deduct)}")
-        lost_all = m.at_most_deduct
-    return (ZERO if adds_only else weight) + added - lost_all, "；".join(parts)
+        lost = m.at_most_deduct
+    return added, lost
 
 
 def m_vs_best(m, weight, value, env):
@@ -504,12 +510,7 @@ def m_parts(m, weight, value, env):
             added += delta
         if n:
             parts.append(f"{key} {n} 次{'扣' if kind == 'deduct' else '加'} {show(delta)}")
-    if m.at_most_add is not None and added > m.at_most_add:
-        parts.append(f"加分最多 {show(m.at_most_add)}")
-        added = m.at_most_add
-    if m.at_most_deduct is not None and lost > m.at_most_deduct:
-        parts.append(f"扣分最多 {show(m.at_most_deduct)}")
-        lost = m.at_most_deduct
+    added, lost = _capped_parts(m, added, lost, parts)
     return weight + added - lost, "；".join(parts) or "无扣分"
 
 
