@@ -85,7 +85,7 @@ class Records:
             fields = ", ".join(f"{f.name}={self.lit(getattr(value, f.name))}" for f in attrs.fields(type(value)))
             name = f"_{len(self.names)}"
             if isinstance(value, (ir.Leaf, ir.Sum, ir.Open)):
-                self.lines.append(f"# {comment(value.key)} {comment(value.label or '')} ({comment(value.source)})")
+                self.lines.append(f"# {comment(value.key)} ({comment(value.source)})")  # its text is in the record
             self.lines.append(f"{name} = P(tag={q(type(value).tag)}, {fields})")
             self.names[key] = name
         return self.names[key]
