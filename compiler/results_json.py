@@ -33,16 +33,20 @@ class _Object(dict):
 
 
 def _pairs(pairs):
-    obj = _Object()
+    """A plain dict, as every reader gives; an _Object only for an object with a key written twice
+    (it is refused, so its type never reaches the scoring)."""
+    obj: dict = {}
     twice = []
     for key, value in pairs:
         if key in obj:
             twice.append(key)
         else:
             obj[key] = value
-    if twice:
-        obj.twice = tuple(twice)
-    return obj
+    if not twice:
+        return obj
+    marked = _Object(obj)
+    marked.twice = tuple(twice)
+    return marked
 
 
 def _constant(token):

@@ -651,6 +651,9 @@ class Env:
         self.pts, self.inputs, self.groups, self.formulas = pts, inputs, groups, formulas
         self.fields = fields
         self.memo = memo  # lines of pure leaves by (leaf, result), shared by the units scored together
+        self.overrides = {}  # node key → the expression its class gives its points by
+        self.failed = set()  # nodes whose line has a problem: never a value for a cross-unit aggregate
+        self.staging = False  # reading values for the aggregates: a failed node has none
         self.done = {}
 
     def with_fields(self, fields):
@@ -682,6 +685,8 @@ class Env:
             return rescaled(line["points"], line["full"], rescale)
         if of == "group":
             return self.groups[name]["points"]
+        if self.staging and name in self.failed:
+            raise Problem("V0201", f"“{name}”的得分有问题")
         if name in self.pts:
             return rescaled(*self.pts[name], rescale)
         blocks = dict(self.prog.block_classes)
@@ -852,6 +857,8 @@ def leaf_line(leaf, env, pr):
     elif raw is MISSING and leaf.default is not None:
         raw = leaf.default
         out["rule"] = f"未填，按声明的默认值 {show(leaf.default)} 计；"
+    elif raw is MISSING and leaf.default_expr is not None:
+        return _computed(leaf, out, env, pr, "未填，按声明的取值计", leaf.low, leaf.high)
     elif raw is MISSING:
         if leaf.optional:
             out["rule"] = "可缺，未填按 0 计"
@@ -956,7 +963,7 @@ def open_line(node, env, pr):
 
 def _below(node):
     """Every node under `node` (not itself)."""
-    stack, out = list(node.children), []
+    stack, out = list(node.children if node.tag == "sum" else [node.fallback] if node.fallback else []), []
     while stack:
         n = stack.pop()
         out.append(n)
@@ -964,8 +971,42 @@ def _below(node):
     return out
 
 
+def _computed(node, out, env, pr, rule, low=None, high=None):
+    """A node whose points are an expression (缺失 取 …, a unit class's 指标 X 取 …), within [low, high]."""
+    try:
+        points = eval_expr(node.default_expr if rule.startswith("未填") else env.overrides[node.key], env)
+    except Problem as p:
+        _problem(pr, p.code, f"{node.key}：{p.message}", node.key)
+        out["rule"] = "无法取值"
+        return out
+    kept, clipped = clamp(points, low, high)
+    out["points"], out["rule"] = kept, f"{rule} {show(points)}"
+    if clipped:
+        out["clipped"] = clipped
+        out["clip"] = f"高于 {show(high)}，剪去 {show(clipped)}" if clipped > 0 else f"低于 {show(low)}，补足 {show(-clipped)}"
+    return out
+
+
 def node_line(node, env, pr):
+    before = len(pr)
+    out = _node_line(node, env, pr)
+    if len(pr) > before:
+        env.failed.add(node.key)
+    return out
+
+
+def _node_line(node, env, pr):
     tag = node.tag
+    if node.key in env.overrides:  # 单位类别 C { 指标 X 取 … }
+        given = [n.key for n in [node, *(_below(node) if tag != "leaf" else ())] if n.key in env.values]
+        if given:  # a value that would be ignored
+            _problem(pr, "V0114", f"单位类别 {env.unit_class} 的 {node.key} 由方案规定取值，不填报 {'、'.join(given)}",
+                     given[0])
+        out = _computed(node, line(node.key, node.kind, node.label, node.source, node.full if tag != "leaf"
+                                   else node.weight), env, pr, f"按单位类别 {env.unit_class} 的规定取值",
+                        ZERO, node.full if tag != "leaf" else node.weight)
+        env.pts[node.key] = (out["points"], out["full"])
+        return out
     if tag == "leaf":
         out = leaf_line(node, env, pr)
     elif tag == "sum":
@@ -1086,6 +1127,7 @@ def prepare(prog, unit, cross, memo=None):
     view = _view(prog, cls)
     inputs = {i.name: input_line(i, values, pr, i.name in view.needed) for i in prog.inputs}
     env = Env(prog, cls, values, cross, {}, inputs, {}, {f.name: f for f in view.every}, memo=memo)
+    env.overrides = dict(view.overrides)
     env.groups = {g.name: group_line(g, env, pr) for g in prog.groups}
     roots = tuple(prog.tree) + dict(prog.unit_trees).get(unit.get("name"), ())
     tree = [node_line(n, env, pr) for n in roots]
@@ -1139,6 +1181,7 @@ def stage_values(prog, unit, cross, specs):
     when the unit's results have a problem (other than needing a later stage), or when the value
     cannot be computed: such a unit is left out of the aggregates, never counted as 0."""
     env, pr, _tree, _view = prepare(prog, unit, cross)
+    env.staging = True
     out = {}
     broken = any(p["code"] != "V0204" for p in pr)
     for spec in specs:

@@ -310,6 +310,7 @@ class Leaf:
     precision: tuple[int, str] | None
     conditions: Conditions | None
     pure: bool  # its line depends only on its own result (no gate, 取值, or cross-unit value)
+    default_expr: "Expr | None" = None  # 缺失 取 均值(指标 X, …): the points of a leaf not reported
 
 
 @attrs.frozen
@@ -402,6 +403,7 @@ class View:
     every: tuple[Formula, ...]  # every formula of the view (cross-unit stages may read any)
     total: str | None
     needed: frozenset[str]  # inputs a unit of this class must report
+    overrides: tuple[tuple[str, Expr], ...] = ()  # 指标 X 取 …: the node's points for this class
 
 
 @attrs.frozen

@@ -207,7 +207,8 @@ class Lowering:
             return self.name(e.name, e.span, where, fields)
         if isinstance(e, A.ItemRef):
             if where != "formula":
-                raise Refused("E0503", "取值/标准中不能引用指标的得分（会形成先后循环）", "no item scores here", e.span)
+                raise Refused("E0503", "这里不能直接引用指标的得分（会形成先后循环）；可用 均值(指标 X, 范围) 等跨单位函数",
+                              "no item scores here", e.span)
             return ir.Ref(e.id, "node")
         if isinstance(e, A.AttrRef):
             return ir.Const(self.attr_value(e), f"{e.name}.{e.attr}")
@@ -231,7 +232,7 @@ class Lowering:
         s = self.s
         if fields is not None and (name in fields or fields == ANY_FIELDS):
             return ir.Field(name)
-        if where == "leaf":
+        if where in ("leaf", "node"):
             if name in s.inputs:
                 return ir.Value(name)
             raise Refused("E0503", f"这里只能用本指标的输入项、输入和数字（“{name}”不是）",
@@ -251,6 +252,8 @@ class Lowering:
                 raise Refused("E0207", "单位数([范围]) 的参数不对", "wrong arguments", e.span)
             return self.scoped(e, "", e.args[0] if e.args else None, None)
         first = e.args[0] if e.args else None
+        if isinstance(first, A.ItemRef):  # 均值(指标 3-4, 专业部门): an indicator's points
+            first = A.Ref(first.id, first.span)
         if not isinstance(first, A.Ref):
             raise Refused("E0503", f"{e.func}(…) 的第一个参数须是一个名称（得分、输入或类别）",
                           "cross-unit functions take a name first", e.span)
@@ -259,6 +262,9 @@ class Lowering:
         if where == "leaf" and first.name not in self.s.inputs:
             raise Refused("E0503", f"取值/标准/条件中的 {e.func}(…) 只能作用于输入（“{first.name}”不是输入）",
                           "cross-unit functions in a leaf read inputs", first.span)
+        if where == "node" and first.name not in self.s.inputs and first.name not in self.keys:
+            raise Refused("E0503", f"{e.func}(…) 在这里只能作用于输入和指标、类别的得分（“{first.name}”不是）",
+                          "cross-unit functions here read inputs and node points", first.span)
         own = self.name(first.name, first.span, "formula", None) if e.func == "名次" else None
         return self.scoped(e, first.name, e.args[1] if len(e.args) == 2 else None, own)
 
@@ -651,14 +657,16 @@ class Lowering:
             raise Refused("E0501", "取值 没有用到任何输入项", "the value uses no field", x["value"][1].span,
                           source=x["value"][1].source)
         default = _f(node.default)
+        default_expr = None
         if "missing" in x:
             expr, place = x["missing"]
-            if not isinstance(expr, A.Num):
-                raise Refused("E0503", "缺失 取 目前只支持一个数", "missing: only a number for now", place.span,
-                              "跨单位的均值等尚不支持评分")
             if default is not None:
                 raise Refused("E0208", "默认 与 缺失 取 只写一个", "default given twice", place.span, source=place.source)
-            default = _number(expr.value, place.span, source=place.source)
+            if isinstance(expr, A.Num):
+                default = _number(expr.value, place.span, source=place.source)
+            else:  # 缺失 取 均值(指标 3-5, 全部单位): 「未新进人员的，按全市平均分得分」
+                _shallow(expr, place.span, source=place.source)
+                default_expr = self.expr(expr, "node")
         weight = _f(node.points)
         low: Fraction | None = Fraction(0)
         high = weight
@@ -678,7 +686,7 @@ class Lowering:
         pure = rule.gate is None and value is None and not isinstance(rule.method, (ir.VsBest, ir.Deviation))
         return ir.Leaf(node.key, node.kind, node.text, source, weight, rule, low, high,
                        plain and isinstance(rule.method, ir.Direct), default, "optional" in x, fields, value,
-                       reported, _precision(node), conditions, pure)
+                       reported, _precision(node), conditions, pure, default_expr)
 
     # ------------------------------------------------------------ the scheme
     def run(self) -> ir.Program | None:
@@ -693,10 +701,6 @@ class Lowering:
         vetoes = self.each(s.vetoes, lambda v: ir.Veto(v[0].name.text, self.checked_cond(v[0].cond, v[0].span, "否决", True),
                                                       v[0].effect == "exclude", v[0].grade.text), lambda v: v[1])
         self.check_exempts()
-        for c in s.classes.values():
-            for o in c.overrides:
-                self.diags.append(error("E0503", f"单位类别中的“指标 {o.id} 取 …”尚不支持评分",
-                                        "class overrides are not scored yet", o.span, c.place.source))
         inputs = self.each(s.inputs.values(), self.input, lambda i: i.place.source)
         if any(d.severity is Severity.ERROR for d in self.diags):
             return None
@@ -793,8 +797,24 @@ class Lowering:
             used = _reachable(view, total)
             needed = frozenset(s.inputs) if not view else frozenset(
                 n for n in s.inputs if any(n in A.refs(view[u].expr) for u in used))
-            out.append(ir.View(cls, tuple(f for f in every if f.name in used), tuple(every), total, needed))
+            overrides = self.overrides(s.classes[cls]) if cls is not None else ()
+            out.append(ir.View(cls, tuple(f for f in every if f.name in used), tuple(every), total, needed, overrides))
         return out
+
+    def overrides(self, c: M.UnitClassModel) -> tuple[tuple[str, ir.Expr], ...]:
+        """单位类别 C { 指标 3-4 取 均值(指标 3-4, 专业部门) }: for C's units the node's points are this value."""
+        out = []
+        for o in c.overrides:
+            if o.id not in self.keys:  # E0204, reported by the checker
+                continue
+            lowered = self.attempt(lambda o=o: self.checked_expr(o.expr, o.span, "node"), c.place.source)
+            if lowered is not None:
+                out.append((o.id, lowered))
+        return tuple(out)
+
+    def checked_expr(self, expr: A.Expr, span: Span, where: str) -> ir.Expr:
+        _shallow(expr, span)
+        return self.expr(expr, where)
 
     def formula(self, f: M.FormulaModel) -> ir.Formula:
         _shallow(f.expr, f.place.span)
@@ -826,23 +846,27 @@ class Lowering:
                     out |= needs_of_name(n.name, seen)
             return out
 
-        def needs_of_name(name, seen) -> set:
+        def needs_of_name(name, seen, conditional=True) -> set:
             if name in seen:
                 return set()
             seen = seen | {name}
             if name in formulas:
                 return needs_of_expr(formulas[name].expr, seen)
             if name in nodes:
-                return {spec for n in ir.walk_nodes([nodes[name]]) for spec in node_specs(n)}
+                return {spec for n in ir.walk_nodes([nodes[name]]) for spec in node_specs(n, conditional)}
             return set()
 
-        def node_specs(node: ir.Node) -> set:
-            """The aggregates a node's own points need (its value, 标准, gates and conditions)."""
+        def node_specs(node: ir.Node, conditional: bool = True) -> set:
+            """The aggregates a node's own points need (its value, 标准, gates and conditions); with
+            `conditional`, also those of 缺失 取 … and of a class's 指标 X 取 …, which only the units
+            without the value use: such a unit is left out of the aggregate it needs."""
             parts: list = []
             if node.conditions is not None:
                 parts += [node.conditions.applies, node.conditions.gate, node.conditions.exempt]
             if isinstance(node, ir.Leaf):
                 parts += [node.value, _standard(node.rule.method), node.rule.gate]
+                parts += [node.default_expr] if conditional else []
+            parts += [e for v in views for key, e in v.overrides if key == node.key] if conditional else []
             out = {key for e in parts if e is not None for n in _walk(e) if isinstance(n, ir.Cross) for key in keys(n)}
             if isinstance(node, ir.Leaf) and isinstance(node.rule.method, ir.VsBest):
                 out.add(("最大", "#" + node.key, None))
@@ -871,6 +895,8 @@ class Lowering:
                 specs[spec] = {x for x in node_specs(leaf) if x[1] != name}
             else:
                 specs[spec] = needs_of_name(name, frozenset())
+                if spec not in needs_of_name(name, frozenset(), conditional=False):
+                    specs[spec].discard(spec)  # only through 缺失 取 / 指标 X 取: the units needing it sit out
             pending |= specs[spec] - set(specs)
         order: list[list[ir.CrossSpec]] = []
         level: dict[tuple, int] = {}

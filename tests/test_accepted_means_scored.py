@@ -399,3 +399,25 @@ def test_an_exemption_waives_a_deduction_group_or_a_category(tmp_path):
 def test_an_exemption_of_something_else_is_refused():
     r = check('方案 "x" { 类别 a 满分 1 { 1-1 "x" 权重 1 }  加分组 奖励  免扣 奖励 若 有 x  免扣 无此项 若 有 x }')
     assert [d.code for d in r.errors] == ["E0503", "E0204"]
+
+
+def test_missing_takes_the_mean_and_a_class_takes_another_classs_mean(tmp_path):
+    # 「未新进人员的，按全市平均分得分」 and 「其他部门得分为专业部门得分的平均分」
+    both = Both.of_text("""
+    方案 "x" {
+      类别 业务 满分 10 {
+        指标 3-4 "窗口服务" 分值 6 { 3-4-1 "a" 权重 6 }
+        指标 3-5 "新进人员" 分值 4 缺失 取 均值(指标 3-5, 全部单位)
+      }
+      单位类别 专业部门 {}
+      单位类别 机关单位 { 指标 3-4 取 均值(指标 3-4, 专业部门) }
+    }
+    """, tmp_path)
+    scores = both.rank([unit("a", {"3-4-1": "6", "3-5": "4"}, "专业部门"), unit("b", {"3-4-1": "3", "3-5": "2"}, "专业部门"),
+                        unit("c", {}, "机关单位")])
+    # a: 6 + 4 = 10; b: 3 + 2 = 5; c: 3-4 = (6 + 3) ÷ 2 = 4.5,
+    # 3-5 not given = (4 + 2) ÷ 2 = 3 (c itself is left out of the mean it needs); 4.5 + 3 = 7.5
+    assert [s["total"] for s in scores] == [10, 5, D("7.5")]
+    # c may not report what its class's rule decides (it would be ignored)
+    c = both.rank([unit("a", {"3-4-1": "6", "3-5": "4"}, "专业部门"), unit("c", {"3-4-1": "1"}, "机关单位")])[1]
+    assert c["total"] is None and [p["code"] for p in c["problems"]] == ["V0114"]
