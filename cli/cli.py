@@ -216,3 +216,40 @@ def test_(scheme, templates):
     if not findings:
         click.echo("方案中没有用例 / no cases")
     sys.exit(0 if _print_findings(findings) else 1)
+
+
+@main.command(name="fmt")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--check", "check_only", is_flag=True,
+              help="只检查：列出需要格式化的文件，不改动文件（有则退出状态 1）")
+def fmt_(files, check_only):
+    """把方案文件改写为规范格式，保留注释 / rewrite scheme files in the canonical layout, comments kept.
+    Exit 0: formatted (or, with --check, nothing to change); 1: a file has errors or would change."""
+    from kaoping.dsl.printer import format_path, write_atomic
+
+    failed = pending = False
+    for f in files:
+        outcome = format_path(f)
+        if outcome.new is None:
+            failed = True
+            sources = {outcome.source.name: outcome.source} if outcome.source is not None else {}
+            for d in outcome.diagnostics:
+                click.echo(render(d, sources) + "\n", err=True)
+            click.echo(f"{visible(f)}: 有错误，未改动 / not formatted", err=True)
+            continue
+        if not outcome.changed:
+            continue
+        if check_only:
+            pending = True
+            click.echo(visible(f))
+            continue
+        try:
+            write_atomic(f, outcome.new)
+        except OSError as err:
+            failed = True
+            click.echo(f"{visible(f)}: 无法写入：{err.strerror or err}，文件未改动 / cannot write", err=True)
+            continue
+        click.echo(f"{visible(f)}: 已格式化 / formatted", err=True)
+    if check_only and pending:
+        click.echo("以上文件需要格式化（kaoping fmt） / the files above would be reformatted", err=True)
+    sys.exit(1 if failed or pending else 0)
