@@ -253,3 +253,32 @@ def fmt_(files, check_only):
     if check_only and pending:
         click.echo("以上文件需要格式化（kaoping fmt） / the files above would be reformatted", err=True)
     sys.exit(1 if failed or pending else 0)
+
+
+@main.command(name="import")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="写出的方案草稿（.scheme）")
+def import_(workbook, output):
+    """把已有的考评表（.xlsx）导入为方案草稿 / import a 考评表 workbook as a .scheme draft.
+    Exit 0: the draft is written (warnings, each at its cell, are printed); 1: no draft."""
+    from pathlib import Path
+
+    from kaoping.compiler.import_xlsx import read_workbook
+    from kaoping.dsl.printer import write_atomic
+
+    result = read_workbook(workbook)
+    for p in result.problems:
+        click.echo(visible(p.line()), err=True)
+    if result.text is None:
+        click.echo(f"{visible(workbook)}: 未生成草稿 / no draft written", err=True)
+        sys.exit(1)
+    try:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(output, result.text.encode("utf-8"))
+    except OSError as err:
+        click.echo(f"{visible(output)}: 无法写入草稿：{err.strerror or err} / cannot write the draft", err=True)
+        sys.exit(1)
+    warnings = sum(p.severity == "warning" for p in result.problems)
+    checked = check_path(output)
+    click.echo(f"{visible(output)}: 已写出草稿（{warnings} 个警告）；kaoping check: {_summary(checked)}", err=True)
+    sys.exit(0)

@@ -930,11 +930,17 @@ def format_path(path: str | os.PathLike) -> Formatted:
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Replace a file's contents whole: a temporary file in the same folder, renamed over it (through a
-    symbolic link to its target), with the old file's permissions. Raises OSError; then the file is as it was."""
+    """Replace a file's contents whole (or make it): a temporary file in the same folder, renamed over it
+    (through a symbolic link to its target), with the old file's permissions. Raises OSError; then the file
+    is as it was."""
     target = os.path.realpath(path)
     folder = os.path.dirname(target) or "."
-    mode = stat.S_IMODE(os.stat(target).st_mode)
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:  # a new file: the permissions the user's umask gives
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(target) + ".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
