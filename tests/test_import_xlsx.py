@@ -212,3 +212,25 @@ def test_export_then_import_gives_the_same_tree(path, tmp_path):
     code, _, err = run("import", book, "-o", draft)
     assert code == 0, err
     assert _tree(check_path(draft).scheme) == _tree(check_path(tmp_path / "schemes" / path.name).scheme)
+
+
+def test_columns_in_any_order_with_one_header_row(tmp_path):
+    names = ["项目", "序号", "文件依据", "一级指标", "二级指标", "权重", "完成时限", "分管领导", "责任单位", "责任人", "备注"]
+    order = [10, 5, 1, 0, 9, 3, 8, 4, 2, 7, 6]  # where each column of ROWS goes
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws["A1"] = "2020年度某局绩效管理目标考评表（某局〔2020〕1号）"
+    for j, name in enumerate(names):
+        ws.cell(row=2, column=1 + order[j], value=name.replace("领导", "\n领导"))
+    for i, values in enumerate(ROWS):
+        for j, value in enumerate(values):
+            # merged cells of ROWS written out on every row instead ("same as above" by repetition)
+            if value is None and (j in (2, 7) and i == 1 or j == 0 and i in (1, 2, 3, 6)):
+                value = next(ROWS[k][j] for k in range(i - 1, -1, -1) if ROWS[k][j] is not None)
+            if value is not None:
+                ws.cell(row=3 + i, column=1 + order[j], value=value)
+    wb.save(tmp_path / "t.xlsx")
+    result = read_workbook(tmp_path / "t.xlsx")
+    assert result.problems == []
+    assert result.text == DRAFT
