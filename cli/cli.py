@@ -390,3 +390,69 @@ def report(scheme, results, output, pdf, templates):
             click.echo(f"{visible(str(target))}: 无法打印 PDF：{err}", err=True)
             sys.exit(1)
         _echo(f"{target}: PDF 已写出 / PDF written")
+
+
+@main.command(name="fmt")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--check", "check_only", is_flag=True,
+              help="只检查：列出需要格式化的文件，不改动文件（有则退出状态 1）")
+def fmt_(files, check_only):
+    """把方案文件改写为规范格式，保留注释 / rewrite scheme files in the canonical layout, comments kept.
+    Exit 0: formatted (or, with --check, nothing to change); 1: a file has errors or would change."""
+    from kaoping.dsl.printer import format_path, write_atomic
+
+    failed = pending = False
+    for f in files:
+        outcome = format_path(f)
+        if outcome.new is None:
+            failed = True
+            sources = {outcome.source.name: outcome.source} if outcome.source is not None else {}
+            for d in outcome.diagnostics:
+                click.echo(render(d, sources) + "\n", err=True)
+            click.echo(f"{visible(f)}: 有错误，未改动 / not formatted", err=True)
+            continue
+        if not outcome.changed:
+            continue
+        if check_only:
+            pending = True
+            click.echo(visible(f))
+            continue
+        try:
+            write_atomic(f, outcome.new)
+        except OSError as err:
+            failed = True
+            click.echo(f"{visible(f)}: 无法写入：{err.strerror or err}，文件未改动 / cannot write", err=True)
+            continue
+        click.echo(f"{visible(f)}: 已格式化 / formatted", err=True)
+    if check_only and pending:
+        click.echo("以上文件需要格式化（kaoping fmt） / the files above would be reformatted", err=True)
+    sys.exit(1 if failed or pending else 0)
+
+
+@main.command(name="import")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="写出的方案草稿（.scheme）")
+def import_(workbook, output):
+    """把已有的考评表（.xlsx）导入为方案草稿 / import a 考评表 workbook as a .scheme draft.
+    Exit 0: the draft is written (warnings, each at its cell, are printed); 1: no draft."""
+    from pathlib import Path
+
+    from kaoping.compiler.import_xlsx import read_workbook
+    from kaoping.dsl.printer import write_atomic
+
+    result = read_workbook(workbook)
+    for p in result.problems:
+        click.echo(visible(p.line()), err=True)
+    if result.text is None:
+        click.echo(f"{visible(workbook)}: 未生成草稿 / no draft written", err=True)
+        sys.exit(1)
+    try:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(output, result.text.encode("utf-8"))
+    except OSError as err:
+        click.echo(f"{visible(output)}: 无法写入草稿：{err.strerror or err} / cannot write the draft", err=True)
+        sys.exit(1)
+    warnings = sum(p.severity == "warning" for p in result.problems)
+    checked = check_path(output)
+    click.echo(f"{visible(output)}: 已写出草稿（{warnings} 个警告）；kaoping check: {_summary(checked)}", err=True)
+    sys.exit(0)
