@@ -473,6 +473,9 @@ class Printer:
             if not value:
                 raise PrintError("评委分数列表至少要有一个数")
             return "[" + ", ".join(self.amount(v, signed=True) for v in value) + "]"
+        if kind == "map":  # { 省级: 3, 市级: 3 }
+            return "{ " + ", ".join(f"{self.name(k)}: {self.case_value(*v)}" for k, v in value) + " }" if value \
+                else "{}"
         raise PrintError(f"未知的输入值 {kind!r}")
 
     def entries(self, entries: Iterable[A.CaseEntry]) -> str:
