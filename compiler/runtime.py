@@ -201,17 +201,23 @@ def clamp(points, low, high):
 
 
 def _amount(kind, amount, weight):
+    """A table row's points: a share of the weight, points, 满分, 不得分, or 扣/加 N from the weight."""
     if kind == "share":
         return weight * amount
     if kind == "full":
         return weight
     if kind == "zero":
         return ZERO
+    if kind == "deduct":
+        return weight - amount
+    if kind == "add":
+        return weight + amount
     return amount
 
 
 def _amount_text(kind, amount):
-    return {"share": f"{show(amount * 100)}%", "full": "满分", "zero": "不得分"}.get(kind, f"{show(amount)} 分")
+    return {"share": f"{show(amount * 100)}%", "full": "满分", "zero": "不得分", "deduct": f"扣 {show(amount)} 分",
+            "add": f"加 {show(amount)} 分"}.get(kind, f"{show(amount)} 分")
 
 
 def _steps_of(quantity, size, whole):
@@ -279,30 +285,29 @@ def m_ranges(m, weight, value, env):
 
 def _by_rank(m, weight, rank):
     rows = {r[0]: (r[1], r[2]) for r in m.rows}
+    word = "倒数第" if m.reverse else "第"
     if rank in rows:
         kind, amount = rows[rank]
-        return _amount(kind, amount, weight), f"第 {rank} 名，按 {_amount_text(kind, amount)}"
+        return _amount(kind, amount, weight), f"{word} {rank} 名，按 {_amount_text(kind, amount)}"
     if m.after is not None and rows and rank > max(rows):
         last = max(rows)
         base = _amount(*rows[last], weight)
         size, effect, step = m.after
         delta = step * _steps_of(Fraction(rank - last), size, True)
         points = base - delta if effect == "deduct" else base + delta
-        return points, f"第 {rank} 名：第 {last} 名 {show(base)} 分，此后每名{'扣' if effect == 'deduct' else '加'} {show(step)}"
+        return points, (f"{word} {rank} 名：{word} {last} 名 {show(base)} 分，此后每名"
+                        f"{'扣' if effect == 'deduct' else '加'} {show(step)}")
     if m.rest is not None:
         kind, amount = m.rest
-        return _amount(kind, amount, weight), f"第 {rank} 名，属于“其余”，按 {_amount_text(kind, amount)}"
-    return ZERO, f"第 {rank} 名，未列入排名表，不得分"
+        return _amount(kind, amount, weight), f"{word} {rank} 名，属于“其余”，按 {_amount_text(kind, amount)}"
+    return ZERO, f"{word} {rank} 名，未列入排名表，不得分"
 
 
 def m_rank(m, weight, value, env):
     rank = count(value)
     if rank < 1:
         raise Problem("V0104", "名次应从 1 开始")
-    if not m.reverse:
-        return _by_rank(m, weight, rank)
-    points, text = _by_rank(m, weight, rank)
-    return points, "倒数" + text
+    return _by_rank(m, weight, rank)
 
 
 def m_steps(m, weight, value, env):
@@ -343,11 +348,12 @@ def m_count(m, weight, value, env):
         return weight + sign * extra, f"完成 {n}，超出配额 {show(n - quota)}，{'加' if sign > 0 else '扣'} {show(extra)} 分"
     size, effect, amount = m.step
     delta = amount * _steps_of(Fraction(n), size, m.whole)
+    each = ("每次" if size == 1 else f"每 {show(size)} 次") + ("（整档）" if m.whole and size != 1 else "")
     if m.from_zero:
-        return delta, f"{n} 次，每次{'加' if effect == 'add' else '计'} {show(amount)}，共 {show(delta)} 分"
+        return delta, f"{n} 次，{each}{'加' if effect == 'add' else '计'} {show(amount)}，共 {show(delta)} 分"
     if effect == "deduct":
-        return weight - delta, f"{n} 次，每次扣 {show(amount)}，共扣 {show(delta)} 分"
-    return weight + delta, f"{n} 次，每次加 {show(amount)}，共加 {show(delta)} 分"
+        return weight - delta, f"{n} 次，{each}扣 {show(amount)}，共扣 {show(delta)} 分"
+    return weight + delta, f"{n} 次，{each}加 {show(amount)}，共加 {show(delta)} 分"
 
 
 def m_levels(m, weight, value, env):
@@ -1213,6 +1219,7 @@ def share(prog, units):
     shared = [i.name for i in prog.inputs if i.shared]
     if not shared:
         return units
+    ratio = {i.name: i.full is None for i in prog.inputs}  # a percentage only where no 满分 (as input_line)
     common, clash = {}, set()
     for name in shared:
         given = {}
@@ -1220,7 +1227,7 @@ def share(prog, units):
             raw = (u.get("values") or {}).get(name, MISSING)
             if raw is not MISSING:
                 try:
-                    given.setdefault(num(raw), raw)
+                    given.setdefault(num(raw, ratio[name]), raw)
                 except Problem:
                     pass  # reported where it is, by the unit's own score
         if len(given) == 1:

@@ -256,14 +256,14 @@ def _verify(scheme: M.Scheme, program: ir.Program, examples: int, seed: int | No
                     partners.append((name, cls, best, yes))
     for name, cls, best, yes in partners:
         base = corner_unit(sp, name, cls, best, yes)
-        pop = [base] + (_others(sp, name) if stages else [])
+        pop = _shared_as(base, _others(sp, name) if stages else [], sp)
         f = run.examine(pop, [0] * 6, every_ladder=True)
         _note(run, f)
     alone = [(n, c, best, yes) for n, c, best, yes in partners if not yes][:4]  # the first kinds, best and worst
     for name, cls, best, yes in alone:
         for dim in sp.dims_for(name, cls):
             unit = corner_unit(sp, name, cls, best, yes, alone=dim)
-            pop = [unit] + (_others(sp, name) if stages else [])
+            pop = _shared_as(unit, _others(sp, name) if stages else [], sp)
             for lad in dim.ladders or (None,):
                 _note(run, run.examine(pop, [0] * 6, only=lad) if lad is not None else run.examine(pop, [0] * 6))
     # 2. random populations: hypothesis searches, and shrinks what it finds
@@ -311,6 +311,17 @@ def _verify(scheme: M.Scheme, program: ir.Program, examples: int, seed: int | No
                     for f in findings]
     return Report(findings, run.generated, run.valid, chosen,
                   sorted(run.why_invalid.items(), key=lambda kv: -kv[1])[:5])
+
+
+def _shared_as(first: UnitResults, others: list[UnitResults], sp: Space) -> list[UnitResults]:
+    """A corner population: the partners give the 全体 inputs as the first unit does (one value for all)."""
+    keys = {d.key for d in sp.dims if d.shared}
+    same = []
+    for u in others:
+        values = {k: v for k, v in u.values.items() if k not in keys}
+        values.update({k: first.values[k] for k in keys if k in first.values})
+        same.append(attrs.evolve(u, values=values))
+    return [first] + same
 
 
 def _others(sp: Space, name: str) -> list[UnitResults]:

@@ -329,7 +329,8 @@ class Checker:
                 self.unknown(basis.text, basis.span, src, known)
         grade_names = {g.name.text for g in self.s.grades.grades} if self.s.grades else set()
         refs = [q.grade for q in self.s.grades.quotas] if self.s.grades else []
-        refs += [v.grade for v, _src in self.s.vetoes]
+        if self.s.grades is not None:  # without a grade table a veto is a flag on the unit only
+            refs += [v.grade for v, _src in self.s.vetoes]
         for name in refs:
             if name.text not in grade_names:
                 self.unknown(name.text, name.span, src, grade_names, what="等次")

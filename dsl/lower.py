@@ -488,6 +488,9 @@ class Lowering:
                 raise Refused("E0501", "表格的这一行与评分法的类型不符", "row does not fit this method", row.span)
             if row.value_kind == "step" and (kind != "sum" or row.value.table or row.value.effect is None):
                 raise Refused("E0501", "“每次 扣/加 …”只能写在 合计 的表格中", "a step row belongs to 合计", row.span)
+            if row.value_kind in ("deduct", "add") and kind == "highest":
+                raise Refused("E0501", "取最高 的每一行写得分（如 国家级 3），不写 扣/加", "highest rows give points",
+                              row.span)
         if kind in ("tiers", "ranges", "rank", "reverse_rank", "steps", "highest", "sum") and not table:
             raise Refused("E0501", "这种评分法需要一个表格，如 { 一档 100%, 二档 90% }", "this method needs a table",
                           m.span)

@@ -421,3 +421,16 @@ def test_missing_takes_the_mean_and_a_class_takes_another_classs_mean(tmp_path):
     # c may not report what its class's rule decides (it would be ignored)
     c = both.rank([unit("a", {"3-4-1": "6", "3-5": "4"}, "专业部门"), unit("c", {"3-4-1": "1"}, "机关单位")])[1]
     assert c["total"] is None and [p["code"] for p in c["problems"]] == ["V0114"]
+
+
+def test_a_rank_table_that_deducts_deducts_from_the_weight(tmp_path):
+    # 「第1名扣1分，第2名扣2分」 with 权重 5: 5 − 1 = 4, 5 − 2 = 3 (never the 1 or 2 written read as points)
+    both = Both.of_text('方案 "x" { 类别 a 满分 5 { 1-1 "x" 权重 5 评分 { 排名 { 1: 扣 1, 2: 扣 2 } } } }', tmp_path)
+    assert [both.score(unit(values={"1-1": r}))["total"] for r in ("1", "2")] == [4, 3]
+
+
+def test_whole_steps_are_explained_as_written(tmp_path):
+    both = Both.of_text('方案 "x" { 类别 a 满分 5 { 1-1 "x" 权重 5 评分 { 每 3 次 扣 1 整档 } } }', tmp_path)
+    # 7 times: 2 whole steps of 3 → 5 − 2 = 3
+    s = both.score(unit(values={"1-1": "7"}))
+    assert s["total"] == 3 and s["tree"][0]["children"][0]["rule"] == "7 次，每 3 次（整档）扣 1，共扣 2 分"

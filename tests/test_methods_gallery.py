@@ -161,6 +161,8 @@ EXAMPLES: dict[str, list[tuple[str, dict, str | None, str]]] = {
         ("丙局", {"16-1": "8", "16-2": "1", "通报扣分": "2", "占比": "9%", "免检": "是"}, None, "11"),  # 8 + 5 − 2
     ],
     "veto": [(f"镇{i + 1}", {"17-1": str(99 - i)}, "镇", str(99 - i)) for i in range(5)],
+    # no grade table: the veto is a flag on the unit; the totals are the reported 95 and 90
+    "veto_no_grades": [("甲局", {"17-2": "95", "重大安全事故": "是"}, None, "95"), ("乙局", {"17-2": "90"}, None, "90")],
     "shared": [
         # 全市平均完成率 0.9 given by 甲局 only: 86% is 4 points below: 5 − 4 × 0.5 = 3
         ("甲局", {"全市平均完成率": "0.9", "完成率": "86%"}, None, "3"),
@@ -189,15 +191,14 @@ VERDICTS = {
     # 镇: ranks 1…5 of 5; 后三位 is rank > 5 − 3 = 2: 镇3, 镇4, 镇5 may not be 优秀
     "veto": [("镇1", "优秀", {"后三位": False}), ("镇2", "优秀", {"后三位": False}),
              ("镇3", "良好", {"后三位": True}), ("镇4", "良好", {"后三位": True}), ("镇5", "良好", {"后三位": True})],
+    # 任一 { 有 重大安全事故, 有 数据造假 }: 甲局 reports 重大安全事故 是 → fired; 乙局 reports neither → not
+    "veto_no_grades": [("甲局", None, {"一票否优": True}), ("乙局", None, {"一票否优": False})],
 }
 
-# Blocks the doc shows as refused today, with the codes `check` gives (tests/test_docs.py holds the
-# same through the block's expect marker).
-REFUSED = {"veto_no_grades": ["E0204"]}
 
 
 def test_every_example_in_the_doc_has_its_hand_results():
-    assert set(doc_examples()) == set(EXAMPLES) | set(REFUSED)
+    assert set(doc_examples()) == set(EXAMPLES)
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
@@ -213,22 +214,12 @@ def test_worked_example(name, tmp_path):
         assert s["grade"] == grade and dict(s["vetoes"]) == vetoes, u
 
 
-@pytest.mark.parametrize("name", sorted(REFUSED))
-def test_refused_example(name):
-    r = check_text(doc_examples()[name], "methods.md")
-    assert sorted(d.code for d in r.errors) == REFUSED[name]
-
-
 def test_a_shared_input_given_as_a_percentage_reaches_the_other_units(tmp_path):
-    """`全体` inputs are shared by the units scored together (docs/scoring.md); the doc's example writes
-    the shared value as 0.9. Written as "90%" it is not shared today: the other units get V0101."""
+    """`全体` inputs are shared by the units scored together, however the value is written."""
     both = Both.of_text(doc_examples()["shared"], tmp_path)
     units = [unit("甲局", {"全市平均完成率": "90%", "完成率": "86%"}), unit("乙局", {"完成率": "95%"})]
-    result = both.rank(units)
-    if result[1]["problems"]:
-        pytest.xfail("a 全体 value written as a percentage is not shared (V0101 for the other units)")
     # as with 0.9: 5 − 4 × 0.5 = 3; 95% ≥ 90%: 5
-    assert [s["total"] for s in result] == [3, 5]
+    assert [s["total"] for s in both.rank(units)] == [3, 5]
 
 
 # ---------------------------------------------------------------- the gallery scheme
