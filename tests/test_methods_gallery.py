@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from kaoping.cli import main
-from kaoping.dsl.load import check_text
 from scoring_helpers import Both, D, unit
 
 ROOT = Path(__file__).resolve().parent.parent
