@@ -12,7 +12,8 @@ import json
 import re
 from decimal import Decimal
 
-from .unit_results import MAX_DEPTH, MAX_NUMBER_CHARS, ReadProblem, UnitResults, number_problem, text_problem
+from .unit_results import (MAX_DEPTH, MAX_NUMBER_CHARS, JsonPlaces, ReadProblem, UnitResults, number_problem,
+                           shared, text_problem)
 
 
 class _Refused:
@@ -169,7 +170,7 @@ class _Reader:
             self.problem("V0002", "“values”应为对象（键是编号或名称）", f"{where}.values")
             values_doc = {}
         self.twice(values_doc, f"{where}.values")
-        values, places, refused = {}, {}, {}
+        values, refused = {}, {}
         for key, value in values_doc.items():
             place = f"{where}.values[{key!r}]"
             why = text_problem(key, name=True)
@@ -177,11 +178,10 @@ class _Reader:
                 self.problem("V0022", why, place)
                 continue
             if self.value(value, place, 1):
-                values[key] = value
-                places[key] = place
+                values[key] = shared(value)
             else:
                 refused[key] = place
-        return UnitResults(unit_name, cls, values, places, where, refused)
+        return UnitResults(unit_name, cls, values, JsonPlaces(where, values), where, refused)
 
     def unit_name(self, u: dict, where: str) -> str | None:
         if "name" not in u:

@@ -18,7 +18,7 @@ import io
 
 import attrs
 
-from .unit_results import ReadProblem, UnitResults, errors, number_problem, text_problem
+from .unit_results import ReadProblem, UnitResults, errors, number_problem, shared, text_problem
 
 MAX_CELL_CHARS = 131_072  # the csv module's default field limit; longer cells are refused, located
 
@@ -52,7 +52,8 @@ def read_csv(text: str, name: str = "<csv>") -> tuple[list[UnitResults], list[Re
     finally:
         csv.field_size_limit(old_limit)
     table = Table()
-    if not table.add(rows, lambda r, c: f"{name}:{lines[r]}", "CSV"):
+    places = [f"{name}:{line}" for line in lines]  # one string per row, shared by the row's cells
+    if not table.add(rows, lambda r, c: places[r], "CSV"):
         table.problems.append(ReadProblem("V0002", "CSV 表缺少“单位”列（应为 单位,类别,编号,值，或 单位,类别,各编号…）",
                                           f"{name}:{lines[0] if lines else 1}"))
     return table.finish(f"{name}:1")
@@ -198,7 +199,7 @@ class Table:
         if parsed is None:
             entry["refused"][key] = where
             return
-        entry["values"][key] = parsed
+        entry["values"][key] = shared(parsed)
         entry["places"][key] = where
 
     def value(self, cell, where):

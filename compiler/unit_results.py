@@ -9,6 +9,8 @@ null, NaN, a number too large to convert safely, a name with control characters,
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterator, Mapping
 
 import attrs
 
@@ -25,10 +27,36 @@ class UnitResults:
     name: str
     unit_class: str | None
     values: dict  # key → raw value (Decimal, str, bool, list, dict)
-    places: dict  # key → where it was written ("file:line", "file!Sheet!C7" or a JSON path)
+    places: Mapping[str, str]  # key → where it was written ("file:line", "file!Sheet!C7" or a JSON path)
     place: str  # where the unit starts
     # key → place of a value the reader refused (its problem is already reported; it is not in values)
     refused: dict = attrs.field(factory=dict)
+
+
+class JsonPlaces(Mapping[str, str]):
+    """Where each value of a JSON unit was written, made when asked (a JSON path follows from the key:
+    a hundred thousand units need no string per value)."""
+
+    __slots__ = ("_where", "_keys")
+
+    def __init__(self, where: str, keys: Mapping[str, object]):
+        self._where, self._keys = where, keys
+
+    def __getitem__(self, key: str) -> str:
+        if key not in self._keys:
+            raise KeyError(key)
+        return f"{self._where}.values[{key!r}]"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def shared(value):
+    """A short text value as one shared object (the same tier or 是/否 in every unit): memory, not meaning."""
+    return sys.intern(value) if isinstance(value, str) and len(value) <= 16 else value
 
 
 @attrs.frozen
