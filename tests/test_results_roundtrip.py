@@ -68,3 +68,28 @@ def test_csv_never_raises_and_reads_one_way(rows, end):
         assert all(p.code.startswith("V0") and p.place.startswith("r.csv:") for p in problems)
         if not problems:
             same_reading(units)
+
+
+XLSX_CELLS = (st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.sampled_from(
+    ["单位", "类别", "1-1", "1-1.晋档", "一档", "是", "90%", "=1+1", "", " ", "1-2"])
+    | st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=5)  # what a workbook can hold
+    | st.decimals(min_value=-1000, max_value=1000, places=2, allow_nan=False, allow_infinity=False).map(str))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(XLSX_CELLS, min_size=1, max_size=4), max_size=4), st.booleans())
+def test_xlsx_never_raises_and_reads_one_way(tmp_path_factory, rows, with_header):
+    import openpyxl
+
+    from kaoping.compiler.results_xlsx import read_xlsx
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in ([["单位", "1-1", "1-2"]] if with_header else []) + rows:
+        sheet.append(row)
+    path = tmp_path_factory.mktemp("xlsx") / "r.xlsx"
+    book.save(path)
+    units, problems = read_xlsx(path, path.read_bytes())
+    assert all(p.code.startswith("V0") and p.place.startswith(str(path)) for p in problems)
+    if not [p for p in problems if p.severity == "error"]:
+        same_reading(units)
