@@ -721,6 +721,8 @@ def eval_expr(e, env):
     if tag == "field":
         if e.name not in env.fields:
             raise Problem("V0101", f"缺少输入项 {e.name}")
+        if e.yes_no:
+            return ONE if truth(env.fields[e.name]) else ZERO
         return num(env.fields[e.name], percent=True)
     if tag == "value":
         if e.name not in env.values:

@@ -34,6 +34,7 @@ class Field:
 
     tag: ClassVar[str] = "field"
     name: str
+    yes_no: bool = False  # declared 是否: read as 是 = 1, 否 = 0 (「三项均完成的得满分」)
 
 
 @attrs.frozen

@@ -191,6 +191,7 @@ class Lowering:
         self.diags: list[Diagnostic] = []
         self.methods = {n: m for n, m in scheme.methods.items()}
         self.keys = {n.key for r in (*scheme.roots, *scheme.unit_blocks) for n in r.walk()}
+        self.yes_no_fields: set[str] = set()  # the 输入项 declared 是否 of the leaf being lowered
 
     def refuse(self, err: Refused, source: str) -> None:
         diag = error(err.code, err.message, err.gloss, err.span, err.source or source, hint=err.hint)
@@ -231,7 +232,7 @@ class Lowering:
     def name(self, name: str, span: Span, where: str, fields: tuple[str, ...] | None) -> ir.Expr:
         s = self.s
         if fields is not None and (name in fields or fields == ANY_FIELDS):
-            return ir.Field(name)
+            return ir.Field(name, name in self.yes_no_fields)
         if where in ("leaf", "node"):
             if name in s.inputs:
                 return ir.Value(name)
@@ -643,6 +644,7 @@ class Lowering:
     def leaf(self, node: M.Node, source: str, conditions: ir.Conditions | None) -> ir.Leaf:
         x = node.extra
         fields = tuple(f.name.text for f in x["fields"][0]) if "fields" in x else None
+        self.yes_no_fields = {f.name.text for f in x["fields"][0] if f.kind == "bool"} if "fields" in x else set()
         rule = self.rule(node.inline_method or node.method, node.place.source, fields)
         value = None
         if "value" in x:

@@ -434,3 +434,19 @@ def test_whole_steps_are_explained_as_written(tmp_path):
     # 7 times: 2 whole steps of 3 → 5 − 2 = 3
     s = both.score(unit(values={"1-1": "7"}))
     assert s["total"] == 3 and s["tree"][0]["children"][0]["rule"] == "7 次，每 3 次（整档）扣 1，共扣 2 分"
+
+
+def test_yes_no_fields_count_one_for_yes_in_a_value(tmp_path):
+    # 「三类稿件均达到任务数的得5分」: three 是否 fields, 是 = 1; the value is their product (all or nothing)
+    both = Both.of_text("""
+    方案 "x" {
+      类别 宣传 满分 5 {
+        1-1 "稿件" 权重 5 输入项 { 信息 是否, 调研 是否, 宣传 是否 } 取值 信息 × 调研 × 宣传 评分 { 按比例 }
+      }
+    }
+    """, tmp_path)
+    # all three 是: 1 × 1 × 1 = 100% of 5 = 5; one 否: 1 × 0 × 1 = 0
+    assert both.score(unit(values={"1-1": {"信息": "是", "调研": "是", "宣传": "是"}}))["total"] == 5
+    assert both.score(unit(values={"1-1": {"信息": "是", "调研": "否", "宣传": "是"}}))["total"] == 0
+    s = both.score(unit(values={"1-1": {"信息": "是", "调研": "未知", "宣传": "是"}}))
+    assert s["total"] is None and [p["code"] for p in s["problems"]] == ["V0110"]
