@@ -450,3 +450,14 @@ def test_yes_no_fields_count_one_for_yes_in_a_value(tmp_path):
     assert both.score(unit(values={"1-1": {"信息": "是", "调研": "否", "宣传": "是"}}))["total"] == 0
     s = both.score(unit(values={"1-1": {"信息": "是", "调研": "未知", "宣传": "是"}}))
     assert s["total"] is None and [p["code"] for p in s["problems"]] == ["V0110"]
+
+
+def test_counter_words_are_open(tmp_path):
+    # 「每例扣1分」 and 「每2人次扣0.5分」: 3 cases → 4 − 3 = 1; 5 person-times → 2 whole pairs (整档) → 4 − 1 = 3
+    both = Both.of_text("""
+    方案 "x" { 类别 a 满分 8 {
+      1-1 "个案" 权重 4 评分 { 每例 扣 1 }
+      1-2 "督导" 权重 4 评分 { 每 2 人次 扣 0.5 整档 }
+    } }
+    """, tmp_path)
+    assert both.score(unit(values={"1-1": "3", "1-2": "5"}))["total"] == 4

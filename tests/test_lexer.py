@@ -28,7 +28,7 @@ from kaoping.dsl.source import Span
 from kaoping.grammar import grammar_text
 
 GRAMMAR = grammar_text()
-DEFINED = set(re.findall(r"^([A-Z_][A-Z0-9_]*)(?:\.\d+)?\s*:", GRAMMAR, re.M))  # named terminals
+DEFINED = set(re.findall(r"^([A-Z_][A-Z0-9_]*)(?:\.-?\d+)?\s*:", GRAMMAR, re.M))  # named terminals
 KEYWORDS = re.findall(r'^(_k_\w+):\s*"([^"]+)"(?:\s*\|\s*"([^"]+)")?\s*$', GRAMMAR, re.M)
 ENGLISH = {zh: en for _rule, zh, en in KEYWORDS if en}
 
@@ -587,3 +587,15 @@ def test_an_indicator_may_write_its_inputs_as_the_sketch_does():
     }
     """)
     assert r.ok and r.program.tree[0].children[0].fields == ("已覆盖", "应覆盖")
+
+
+@pytest.mark.parametrize("method, tokens", [
+    ("每例 扣 1", [(KW, "每"), ("UNIT", "例"), (KW, "扣"), (NUM, "1")]),
+    ("每 2 人次 扣 0.5", [(KW, "每"), (NUM, "2"), ("UNIT", "人次"), (KW, "扣"), (NUM, "0.5")]),
+    ("配额 3 户 不足 每户 扣 1", [(KW, "配额"), (NUM, "3"), ("UNIT", "户"), (KW, "不足"), (KW, "每"), ("UNIT", "户"),
+                             (KW, "扣"), (NUM, "1")]),
+    ("每低 1% 扣 0.2", [(KW, "每"), (KW, "低"), (NUM, "1"), ("PERCENT", "%"), (KW, "扣"), (NUM, "0.2")]),
+])
+def test_any_counter_word_after_a_number_is_a_unit(method, tokens):
+    """「每例扣1分」「每少一户扣1分」: counters are open; a keyword written there (低, 不足, 扣) stays a keyword."""
+    assert body(f"评分法 m = {method}")[3:] == tokens
