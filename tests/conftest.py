@@ -6,8 +6,18 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+from hypothesis.database import DirectoryBasedExampleDatabase
 
+from kaoping.compiler.verify import cache_dir
 from kaoping.dsl.load import check_text
+
+# hypothesis keeps what it stores (examples, its own caches) in the user's cache folder, never in the
+# repository or the current folder
+set_hypothesis_home_dir(str(cache_dir() / "home"))
+settings.register_profile("kaoping", database=DirectoryBasedExampleDatabase(str(cache_dir() / "tests")))
+settings.load_profile("kaoping")
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMES = ROOT / "schemes"
