@@ -22,10 +22,13 @@ from .writer import Writer, comment, q
 _API = '''
 
 # ---------------------------------------------------------------- API
+_MEMO = {}  # lines of pure leaves by (record, result), reused by every call (the records live as long as the module)
+
+
 def score(unit, cross=None):
     """{"unit", "class", "total", "total_name", "formulas", "tree", "inputs", "groups", "problems"}.
     `cross`: the aggregates of the units scored together, for 均值/最大/最小/名次 (see score_all)."""
-    return score_unit(PROGRAM, unit, cross)
+    return score_unit(PROGRAM, unit, cross, _MEMO)
 
 
 def validate(unit, cross=None):

@@ -15,6 +15,7 @@ from fractions import Fraction
 ZERO = Fraction(0)
 ONE = Fraction(1)
 MAX_DIGITS = 60  # a results number longer than this is refused before it is converted
+MEMO_LIMIT = 200_000  # lines of pure leaves kept for reuse (bounded: results may hold any text)
 
 
 class P:
@@ -909,7 +910,7 @@ def leaf_line(leaf, env, pr):
     if leaf.precision is not None:
         out["points"] = round_to(out["points"], *leaf.precision)
         out["rule"] += f"，保留 {leaf.precision[0]} 位"
-    if memo_key is not None and len(pr) == problems:
+    if memo_key is not None and len(pr) == problems and len(env.memo) < MEMO_LIMIT:
         env.memo[memo_key] = (out["rule"], out["points"], out["clipped"], out["clip"])
     return out
 
