@@ -154,10 +154,15 @@ class Run:
             for k, lad in enumerate(todo):
                 if lad.prop in self.failed:
                     continue
-                j = (probes[3 + k % 3] if len(probes) > 5 else k) % (len(lad.rungs) - 1)
-                f = self._ladder(pop, scores, focus, lad, j)
-                if f is not None:
-                    fail(f)
+                # the corners climb a ladder rung by rung (every neighbouring pair: a defect between two
+                # middle rungs is found every run); a random population tries one pair
+                steps = range(len(lad.rungs) - 1) if only is not None else \
+                    [(probes[3 + k % 3] if len(probes) > 5 else k) % (len(lad.rungs) - 1)]
+                for j in steps:
+                    f = self._ladder(pop, scores, focus, lad, j)
+                    if f is not None:
+                        fail(f)
+                        break
             self._groups(pop, scores, focus, fail)
         return found
 

@@ -94,6 +94,19 @@ def evaluate_expr(e, score: dict, scheme: M.Scheme):
     raise _Unknown(type(e).__name__)
 
 
+def _scope_leaves(scheme: M.Scheme, kind: str, name: str) -> list[M.Node]:
+    """The leaves 全部 一级指标 / 二级指标 / 指标 / 全部 NAME name (as a case's inputs take them)."""
+    if kind == "all_in":
+        return [leaf for r in scheme.roots for n in r.walk() if n.key == name for leaf in n.leaves()]
+    wanted = {"all_level1": (M.INDICATOR,), "all_level2": (M.ITEM,), "all_items": (M.ITEM, M.INDICATOR)}[kind]
+    return [leaf for leaf in scheme.leaves() if leaf.kind in wanted]
+
+
+def _tier_of(value):
+    """A tier result as reported: the tier name, or {"档次": …, "晋档": …}."""
+    return value.get("档次", value.get("tier")) if isinstance(value, dict) else value
+
+
 def evaluate(cond, score: dict, scheme: M.Scheme, evidence: dict) -> bool:
     def ev(e):
         return evaluate_expr(e, score, scheme)
@@ -108,6 +121,9 @@ def evaluate(cond, score: dict, scheme: M.Scheme, evidence: dict) -> bool:
                 return c.name in evidence and R.truth(evidence[c.name])
             except R.Problem:
                 raise _Unknown(c.name) from None
+        if isinstance(c, A.AllAre):  # 全部 二级指标 为 一档: every leaf in the scope reported as that tier
+            leaves = _scope_leaves(scheme, c.scope_kind, c.scope)
+            return bool(leaves) and all(_tier_of(evidence.get(leaf.key)) == c.value for leaf in leaves)
         if isinstance(c, A.BoolOp):
             results = [cv(i) for i in c.items]
             return all(results) if c.op == "and" else any(results)

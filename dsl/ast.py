@@ -114,7 +114,17 @@ class Not:
     span: Span
 
 
-Cond = Union[Compare, Has, Contains, BoolOp, Not]
+@attrs.frozen
+class AllAre:
+    """全部 二级指标 为 一档: every leaf in the scope is reported as `value` (in 性质 and 期望)."""
+
+    scope_kind: str  # all_level1 / all_level2 / all_items / all_in
+    scope: str  # the category or indicator for all_in
+    value: str
+    span: Span
+
+
+Cond = Union[Compare, Has, Contains, BoolOp, Not, AllAre]
 
 
 def walk(node):

@@ -317,6 +317,9 @@ class Lowering:
         if isinstance(c, A.Contains):
             raise Refused("E0503", f"{what}中不能用 含/不含（它只用于规则检查指标文字）", "contains is for rules",
                           c.span)
+        if isinstance(c, A.AllAre):
+            raise Refused("E0503", f"{what}中不能用“全部 … 为 …”（它只用于 性质 和 期望）", "all-are is for properties",
+                          c.span)
         assert_never(c)
 
     def operand(self, e: A.Expr, what: str, late: bool) -> ir.Expr:

@@ -908,6 +908,10 @@ class _Builder:
     def any_of(self, ext, *items):
         return A.BoolOp("any", tuple(items), _span(ext))
 
+    def all_are(self, ext, scope, value):
+        kind, name = ("all_in", scope.text) if isinstance(scope, A.Name) else (scope, "")
+        return A.AllAre(kind, name, value.text, _span(ext))
+
     def or_(self, ext, left, right):
         return A.BoolOp("or", (left, right), _span(ext))
 

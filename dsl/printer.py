@@ -255,6 +255,8 @@ class Printer:
             return f"有 {self.name(c.name)}"
         if isinstance(c, A.Contains):
             return f"{self.expr(c.subject)} {'不含' if c.negate else '含'} {self.strings(c.needles)}"
+        if isinstance(c, A.AllAre):
+            return f"{self.all_scope(c.scope_kind, c.scope)} 为 {self.name(c.value)}"
         raise PrintError(f"不是条件：{type(c).__name__}")
 
     # ---- attributes
@@ -448,17 +450,21 @@ class Printer:
             target = self.name(e.target)
         elif kind == "indicator":
             target = f"指标 {self.ident(e.target)}"
-        elif kind == "all_level1":
-            target = "全部 一级指标"
-        elif kind == "all_level2":
-            target = "全部 二级指标"
-        elif kind == "all_items":
-            target = "全部 指标"
-        elif kind == "all_in":
-            target = f"全部 {self.name(e.target)}"
         else:
-            raise PrintError(f"未知的输入对象 {kind!r}")
+            target = self.all_scope(kind, e.target)
         return f"{target}: {self.case_value(e.value_kind, e.value)}"
+
+    def all_scope(self, kind: str, name: str) -> str:
+        """全部 一级指标 / 二级指标 / 指标 / 全部 类别名称 (case targets and 全部 … 为 … conditions)."""
+        if kind == "all_level1":
+            return "全部 一级指标"
+        if kind == "all_level2":
+            return "全部 二级指标"
+        if kind == "all_items":
+            return "全部 指标"
+        if kind == "all_in":
+            return f"全部 {self.name(name)}"
+        raise PrintError(f"未知的范围 {kind!r}")
 
     def case_value(self, kind: str, value: Any) -> str:
         if kind == "amount":
@@ -711,6 +717,7 @@ PRINTED = {
     A.Name: Printer.name, A.Num: Printer.amount, A.Ref: Printer._expr, A.AttrRef: Printer._expr,
     A.Call: Printer._expr, A.ItemRef: Printer._expr, A.External: Printer._expr, A.BinOp: Printer._expr,
     A.Neg: Printer._expr, A.Compare: Printer._cond, A.Has: Printer._cond, A.Contains: Printer._cond,
+    A.AllAre: Printer._cond,
     A.BoolOp: Printer._cond, A.Not: Printer._cond, A.Counts: Printer.attr, A.Deadline: Printer.deadline,
     A.Precision: Printer.precision, A.ExceptionNote: Printer.attr, A.InputField: Printer.fields,
     A.Attr: Printer.attr, A.Step: Printer.step, A.Row: Printer.row, A.Interval: Printer.row,

@@ -10,7 +10,7 @@ import pytest
 
 from click.testing import CliRunner
 
-from conftest import SCHEMES
+from conftest import SCHEMES, check
 from kaoping.cli import main
 
 SCHEME = """
@@ -166,3 +166,27 @@ def test_cases_take_every_value_a_results_file_takes(tmp_path):
     assert result.exit_code == 1
     assert "[通过] 用例 每种形状" in result.output
     assert "期望 = 12.25，实际 11.25" in result.output and "宣传 = 9.25" in result.output
+
+
+def test_a_property_over_every_item_of_a_scope(tmp_path):
+    # 全部 指标 为 一档: 1-1 一档 6 + 1-2 一档 4 = 10, so 总分 >= 10 holds and 总分 >= 11 does not
+    text = """
+方案 "全优" {
+  类别 a 满分 10 评分 三档 { 1-1 "甲" 权重 6  1-2 "乙" 权重 4 }
+  评分法 三档 = 分档 { 一档 100%, 二档 90%, 三档 80% }
+  得分 总分 = a
+  性质 全优: 若 全部 指标 为 一档 则 总分 >= BOUND
+}
+"""
+    path = tmp_path / "q.scheme"
+    path.write_text(text.replace("BOUND", "10"), encoding="utf-8")
+    held = CliRunner().invoke(main, ["verify", str(path), "--seed", "1", "--examples", "20"])
+    assert held.exit_code == 0 and "[通过] 性质 全优" in held.output
+    path.write_text(text.replace("BOUND", "11"), encoding="utf-8")
+    broken = CliRunner().invoke(main, ["verify", str(path), "--seed", "1", "--examples", "20"])
+    assert broken.exit_code == 1 and "[不成立] 性质 全优" in broken.output and '"1-1": "一档"' in broken.output
+
+
+def test_all_are_is_refused_where_a_score_is_decided():
+    r = check('方案 "x" { 类别 a 满分 1 { 1-1 "x" 权重 1 门槛 全部 指标 为 一档 } }')
+    assert [d.code for d in r.errors] == ["E0503"]
