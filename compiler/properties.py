@@ -13,6 +13,7 @@ import attrs
 
 from kaoping.dsl import bounds as B
 from kaoping.dsl import ir
+from kaoping.dsl import model as M
 
 from . import runtime as R
 from .interpret import unit_dict
@@ -26,6 +27,13 @@ DEDUCT_USED = "扣分组的扣分计入总分"
 VETO = "被否决的单位等次不高于否决所限"
 
 Example = list[tuple[str, list[dict]]]  # (label, the units of a results file)
+
+
+@attrs.frozen
+class Unknown:
+    """A 性质 that could not be evaluated on a unit: never 通过, never 不成立."""
+
+    why: str
 
 
 @attrs.define
@@ -60,9 +68,11 @@ class Run:
 
     def __init__(self, prog: ir.Program, sp: Space, bounds: B.Bounds, invariants: list[tuple[str, Callable]]):
         self.prog, self.sp, self.bounds = prog, sp, bounds
-        self.invariants = invariants  # (name, f(score, values) → None / "premise" / "held" / detail)
+        # (name, f(score, values, the scores of the units scored with it) → "premise" / "held" / Unknown / detail)
+        self.invariants = invariants
         self.held: dict[str, int] = {}
         self.failed: dict[str, Failure] = {}
+        self.unknown: dict[str, str] = {}  # a 性质 that could not be evaluated: the first unit and why
         self.generated = 0
         self.valid = 0
         self.why_invalid: dict[str, int] = {}
@@ -120,6 +130,7 @@ class Run:
 
         good = [i for i, s in enumerate(scores) if not s["problems"]]
         file = [("反例", [as_json(u) for u in pop])]
+        together = tuple(scores[i] for i in good)
         for i in good:
             s, u = scores[i], pop[i]
             self._hold(NODE)
@@ -132,8 +143,11 @@ class Run:
             for name, check in self.invariants:
                 if name in self.failed:
                     continue
-                result = check(s, u.values)
+                result = check(s, u.values, together)
                 if result == "premise":
+                    continue
+                if isinstance(result, Unknown):
+                    self.unknown.setdefault(name, f"{u.name}：{result.why}")
                     continue
                 self._hold(name)
                 if result != "held":
@@ -249,6 +263,33 @@ class Run:
                 self._hold(used)
             elif g.name in self.unmoved and used not in self.failed:
                 self.failed[used] = self.unmoved[g.name]
+
+
+CAPS = "类别得分不超过其上限和计分"
+
+
+def caps_check(scheme: M.Scheme) -> tuple[str, Callable] | None:
+    """The rule a template writes as 上限/计分 on a category (动态工作目标 上限 10 计分 5), read from the
+    scheme as written — not from the lowered scheme, so a lowering that drops one of them is caught."""
+    caps: dict[str, tuple[Fraction, str]] = {}
+    for root in list(scheme.roots) + list(scheme.unit_blocks):
+        for n in root.walk():
+            said = [(Fraction(v), f"{word} {R.show(Fraction(v))}")
+                    for v, word in ((n.cap, "上限"), (n.counts_as, "计分")) if v is not None]
+            if n.kind == M.CATEGORY and said:
+                caps[n.key] = min(said)
+    if not caps:
+        return None
+
+    def check(score: dict, _values: dict, _units: tuple) -> str:
+        lines = _lines(score)
+        for key, (bound, word) in caps.items():
+            line = lines.get(key)
+            if line is not None and line["points"] > bound:
+                return f"{key} 得 {_show(line['points'])} 分，超过 {word}"
+        return "held" if caps.keys() & lines.keys() else "premise"
+
+    return CAPS, check
 
 
 _ORDER = ["提高一档不会降低得分", "名次靠前不会降低得分", "完成值提高不会降低得分", "扣分次数增多不会提高得分",

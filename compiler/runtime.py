@@ -955,7 +955,7 @@ def open_line(node, env, pr):
     if raw is MISSING and node.fallback is not None:
         return sum_line(node.fallback, env, pr)
     if raw is MISSING:
-        if node.full is not None:
+        if node.required:
             _problem(pr, "V0101", f"缺少类别 {key} 的得分（方案未列出其指标）", key)
             out["rule"] = "缺少结果"
         else:

@@ -30,15 +30,17 @@ from kaoping.dsl import bounds as B
 from kaoping.dsl import ir
 from kaoping.dsl import model as M
 from kaoping.dsl.lower import Lowering, Refused
+from kaoping.dsl.names import GRADE, OTHER_UNIT, RANK
 
 from . import runtime as R
 from .interpret import Interpreter
-from .properties import NODE, Failure, Run
+from .properties import NODE, Failure, Run, Unknown, caps_check
 from .results import UnitResults
 from .verify_inputs import Space, as_json, corner_unit, kinds, populations, space
 
 
 PASS, PROVED, FAILED, UNKNOWN = "通过", "已证明", "不成立", "无法验证"
+EXCEPTED = "已注明例外"  # a 性质 that does not hold, as its 例外 says: shown with its counterexample, exit 0
 
 
 @attrs.frozen
@@ -50,7 +52,7 @@ class Finding:
 
     @builtins.property  # `property` is a field here
     def ok(self) -> bool:
-        return self.status in (PASS, PROVED)
+        return self.status in (PASS, PROVED, EXCEPTED)
 
 
 # ---------------------------------------------------------------- conditions over a scored unit
@@ -73,25 +75,104 @@ def _value_of(name: str, score: dict, scheme: M.Scheme):
     raise _Unknown(name)
 
 
-def evaluate_expr(e, score: dict, scheme: M.Scheme):
-    """An expression of a 性质 or 期望 over one scored unit."""
+@attrs.frozen
+class Together:
+    """The units scored with the one a condition reads: every unit that could be scored (`units`), and
+    for a 性质 over pairs the other unit of the pair (`other`, read by 其他单位.X)."""
+
+    units: tuple[dict, ...]
+    other: dict | None = None
+
+
+def _grades(scheme: M.Scheme) -> list[str]:
+    return [g.name.text for g in scheme.grades.grades] if scheme.grades is not None else []
+
+
+def evaluate_expr(e, score: dict, scheme: M.Scheme, together: Together | None = None):
+    """An expression of a 性质 or 期望 over one scored unit: a number, or a grade's name."""
+    def ev(x):
+        return evaluate_expr(x, score, scheme, together)
+
     if isinstance(e, A.Num):
         return Fraction(e.value)
     if isinstance(e, A.Ref):
+        if e.name == GRADE or (e.name in _grades(scheme) and e.name not in score["formulas"]):
+            value = score.get("grade") if e.name == GRADE else e.name
+            if value is None:
+                raise _Unknown(f"{score['unit']} 没有等次")
+            return value
+        if e.name == RANK and e.name not in score["formulas"]:
+            if score.get("rank") is None:
+                raise _Unknown(f"{score['unit']} 没有名次")
+            return Fraction(score["rank"])
         return _value_of(e.name, score, scheme)
     if isinstance(e, A.ItemRef):
         return _value_of(e.id, score, scheme)
+    if isinstance(e, A.AttrRef) and e.name == OTHER_UNIT:
+        if together is None or together.other is None:
+            raise _Unknown("其他单位（没有同时评分的其他单位）")
+        return evaluate_expr(A.Ref(e.attr, e.span), together.other, scheme)
     if isinstance(e, A.AttrRef):
         try:
             return Lowering(scheme).attr_value(e)
         except Refused:
             raise _Unknown(e.name) from None
     if isinstance(e, A.BinOp):
-        left, right = evaluate_expr(e.left, score, scheme), evaluate_expr(e.right, score, scheme)
-        return R.arith(e.op, left, right)
+        return R.arith(e.op, ev(e.left), ev(e.right))
     if isinstance(e, A.Neg):
-        return -evaluate_expr(e.operand, score, scheme)
-    raise _Unknown(type(e).__name__)
+        return -ev(e.operand)
+    if isinstance(e, A.Call) and e.func in ("较大", "较小"):
+        values = [ev(a) for a in e.args]
+        return max(values) if e.func == "较大" else min(values)
+    if isinstance(e, A.Call) and e.func in _CROSS:
+        return _cross(e, score, scheme, together)
+    if isinstance(e, A.Call) and e.func in ("分值", "计数") and all(isinstance(a, A.Ref) for a in e.args):
+        try:
+            return Lowering(scheme).static(e)
+        except Refused:
+            raise _Unknown(e.func) from None
+    raise _Unknown(e.func if isinstance(e, A.Call) else type(e).__name__)
+
+
+_CROSS = ("均值", "最大", "最小", "名次", "单位数")
+
+
+def _cross(e: A.Call, score: dict, scheme: M.Scheme, together: Together | None) -> Fraction:
+    """均值/最大/最小/名次/单位数 over the units scored together (of a class, 本类, or 全部单位)."""
+    units = list(together.units) if together is not None else [score]
+    args = list(e.args)
+    scope = args[-1] if args and (len(args) == 2 or e.func == "单位数") else None
+    if scope is not None:
+        if not isinstance(scope, A.Ref):
+            raise _Unknown(e.func)
+        args = args[:-1]
+        if scope.name == "本类":
+            units = [u for u in units if u["class"] == score["class"]]
+        elif scope.name != "全部单位":
+            units = [u for u in units if u["class"] == scope.name]
+    if e.func == "单位数":
+        return Fraction(len(units))
+    values = [evaluate_expr(args[0], u, scheme) for u in units]
+    if e.func == "名次":
+        own = evaluate_expr(args[0], score, scheme)
+        return Fraction(1 + sum(1 for v in values if v > own))
+    if not values:
+        raise _Unknown(f"{e.func}（没有单位）")
+    if e.func == "均值":
+        return sum(values, Fraction(0)) / len(values)
+    return max(values) if e.func == "最大" else min(values)
+
+
+def _compare(op: str, left, right, scheme: M.Scheme) -> bool:
+    """Numbers compare as numbers; grades by the grade table's order (the first is the best: 等次 >= 良好
+    is 优秀 or 良好)."""
+    if isinstance(left, str) or isinstance(right, str):
+        names = _grades(scheme)
+        if not (isinstance(left, str) and isinstance(right, str)):
+            raise _Unknown("等次只能与等次比较")
+        left, right = -names.index(left), -names.index(right)
+    return {"=": left == right, "!=": left != right, ">=": left >= right, "<=": left <= right,
+            ">": left > right, "<": left < right}[op]
 
 
 def _scope_leaves(scheme: M.Scheme, kind: str, name: str) -> list[M.Node]:
@@ -107,15 +188,18 @@ def _tier_of(value):
     return value.get("档次", value.get("tier")) if isinstance(value, dict) else value
 
 
-def evaluate(cond, score: dict, scheme: M.Scheme, evidence: dict) -> bool:
+def evaluate(cond, score: dict, scheme: M.Scheme, evidence: dict, together: Together | None = None) -> bool:
     def ev(e):
-        return evaluate_expr(e, score, scheme)
+        return evaluate_expr(e, score, scheme, together)
 
     def cv(c):
         if isinstance(c, A.Compare):
-            left, right = ev(c.left), ev(c.right)
-            return {"=": left == right, "!=": left != right, ">=": left >= right, "<=": left <= right,
-                    ">": left > right, "<": left < right}[c.op]
+            return _compare(c.op, ev(c.left), ev(c.right), scheme)
+        if isinstance(c, A.Vetoed):
+            fired = dict(score["vetoes"]).get(c.name)
+            if fired not in (True, False):
+                raise _Unknown(f"否决“{c.name}”无法判定：{fired}")
+            return fired
         if isinstance(c, A.Has):
             try:
                 return c.name in evidence and R.truth(evidence[c.name])
@@ -220,18 +304,43 @@ def _invariant_checks(scheme: M.Scheme, b: B.Bounds) -> tuple[list[tuple[str, Ca
         except (ZeroDivisionError, R.Problem):
             pass
 
-        def check(score: dict, values: dict, inv=inv) -> str:
-            try:
-                if inv.premise is not None and not evaluate(inv.premise, score, scheme, values):
-                    return "premise"
-                return "held" if evaluate(inv.conclusion, score, scheme, values) else \
-                    f"结论不成立（总分 {R.show(score['total'])}）"
-            except _Unknown as why:
-                return f"无法计算（{why}）"
-            except R.Problem as p:
-                return f"无法计算（{p.message}）"
+        pairs = reads_other(inv)
+
+        def check(score: dict, values: dict, units: tuple[dict, ...], inv=inv, pairs=pairs):
+            """"premise" (never applied), "held", Unknown(why), or why it failed."""
+            others = [u for u in units if u is not score] if pairs else [None]
+            held = False
+            for other in others:
+                together = Together(units, other)
+                try:
+                    if inv.premise is not None and not evaluate(inv.premise, score, scheme, values, together):
+                        continue
+                    if not evaluate(inv.conclusion, score, scheme, values, together):
+                        pair = f"，与 {other['unit']}（总分 {R.show(other['total'])}）相比" if other else ""
+                        return f"结论不成立（总分 {R.show(score['total'])}{pair}）"
+                except _Unknown as why:
+                    return Unknown(f"无法计算（{why}）")
+                except R.Problem as p:
+                    return Unknown(f"无法计算（{p.message}）")
+                held = True
+            return "held" if held else "premise"
         checks.append((name, check))
-    return checks, proofs
+    caps = caps_check(scheme)
+    return ([caps] if caps is not None else []) + checks, proofs
+
+
+def reads_other(inv: A.Invariant) -> bool:
+    """Whether a 性质 reads 其他单位.X: it is then checked over every pair of units scored together."""
+    return any(isinstance(e, A.AttrRef) and e.name == OTHER_UNIT
+               for c in (inv.premise, inv.conclusion) if c is not None for e in A.walk(c))
+
+
+def needs_population(scheme: M.Scheme) -> bool:
+    """Whether some 性质 reads other units (其他单位, 名次, 均值 …): verify then scores populations."""
+    return any(reads_other(inv) or any(
+        (isinstance(e, A.Call) and e.func in _CROSS) or (isinstance(e, A.Ref) and e.name == RANK)
+        for c in (inv.premise, inv.conclusion) if c is not None for e in A.walk(c))
+        for inv in scheme.invariants)
 
 
 def valid_results(program: ir.Program) -> st.SearchStrategy:
@@ -259,9 +368,10 @@ def _verify(scheme: M.Scheme, program: ir.Program, examples: int, seed: int | No
     b = B.analyse(program)
     sp = space(program)
     invariants, proofs = _invariant_checks(scheme, b)
+    excepted = {f"性质 {inv.name.text}": inv.exception for inv in scheme.invariants if inv.exception is not None}
     run = Run(program, sp, b, invariants)
     static_nodes = all(B.within(b.nodes[k], b.declared[k]) for k in b.nodes)
-    stages = bool(program.stages)
+    stages = bool(program.stages) or needs_population(scheme)  # units scored together
     # 1. corners: all best, all worst, each value alone at its extreme (facts yes and no)
     partners = []
     for named, classes in kinds(sp):
@@ -313,11 +423,14 @@ def _verify(scheme: M.Scheme, program: ir.Program, examples: int, seed: int | No
         if name in run.failed:
             f = run.failed[name]
             findings.append(Finding(name, FAILED, f.detail, f.example))
+        elif name in run.unknown:
+            findings.append(Finding(name, UNKNOWN, run.unknown[name]))
         elif run.held.get(name, 0) == 0:
             findings.append(Finding(name, UNKNOWN, "前提从未成立（没有一个有效的结果用到它），未能检验"))
         else:
             findings.append(Finding(name, PASS, f"检验 {run.held[name]} 次"))
     findings += proofs
+    findings = [_excepted(f, excepted[f.property]) if f.property in excepted else f for f in findings]
     if run.generated and Fraction(run.valid, run.generated) < MIN_VALID:
         commonest = sorted(run.why_invalid.items(), key=lambda kv: -kv[1])[:3]
         why = "；".join(f"{k}（{n} 次）" for k, n in commonest)
@@ -327,6 +440,15 @@ def _verify(scheme: M.Scheme, program: ir.Program, examples: int, seed: int | No
                     for f in findings]
     return Report(findings, run.generated, run.valid, chosen,
                   sorted(run.why_invalid.items(), key=lambda kv: -kv[1])[:5])
+
+
+def _excepted(f: Finding, why: str) -> Finding:
+    """A 性质 its author marked 例外: a counterexample is expected (exit 0, shown); none found is said."""
+    if f.status == FAILED:
+        return attrs.evolve(f, status=EXCEPTED, detail=f"不成立，方案已注明例外：{why}。{f.detail}")
+    if f.status in (PASS, PROVED):
+        return attrs.evolve(f, detail=f"{f.detail}（方案注明了例外“{why}”，但它成立：这条例外可以删去）")
+    return f
 
 
 def _shared_as(first: UnitResults, others: list[UnitResults], sp: Space) -> list[UnitResults]:
@@ -458,9 +580,13 @@ def _differs(expect, score: dict, scheme: M.Scheme, unit: str) -> list[str]:
     if name is None:
         return []
     try:
-        expected = R.show(evaluate_expr(cond.right, score, scheme))
+        value = evaluate_expr(cond.right, score, scheme)
+        expected = value if isinstance(value, str) else R.show(value)
     except (_Unknown, R.Problem):
         expected = "?"
+    if name in (GRADE, RANK) and name not in score["formulas"]:
+        actual = score.get("grade" if name == GRADE else "rank")
+        return [f"{unit} · {name}：期望 {cond.op} {expected}，实际 {actual if actual is not None else '没有'}"]
     line = _node_line(name, score)
     if line is not None:
         return [f"{unit} · {name}：期望 {cond.op} {expected}，实际 {R.show(line['points'])}（{line['rule'] or '—'}）"]
@@ -504,12 +630,10 @@ def run_cases(scheme: M.Scheme, program: ir.Program) -> list[Finding]:
                 failed.append(f"第 {expect.span.line} 行：总体中没有单位“{name}”")
                 continue
             score = scores[name]
-            if expect.veto is not None:
-                if dict(score["vetoes"]).get(expect.veto) is not True:
-                    failed.append(f"第 {expect.span.line} 行：{name} 的否决“{expect.veto}”不成立")
-                continue
+            together = Together(tuple(scores.values()))
             try:
-                if not evaluate(expect.cond, score, scheme, next(u for u in units if u.name == name).values):
+                values = next(u for u in units if u.name == name).values
+                if not evaluate(expect.cond, score, scheme, values, together):
                     lines = _differs(expect, score, scheme, name)
                     failed.append(f"第 {expect.span.line} 行的期望不成立（{name} 总分 {R.show(score['total'])}）"
                                   + "".join("\n  " + x for x in lines))

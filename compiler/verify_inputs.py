@@ -89,6 +89,7 @@ class Dim:
     shared: bool = False  # 全体 input: one value for the units scored together
     units: frozenset[str] | None = None  # a unit block's node: only these units report it
     classes: frozenset[str | None] | None = None  # an external formula: only these classes
+    excludes: frozenset[str] = frozenset()  # an open category's parts: reported instead of it, never with it
 
 
 # ---------------------------------------------------------------- one method's values
@@ -524,8 +525,11 @@ def _node_dim(n: ir.Node, units: frozenset[str] | None) -> Dim | None:
     if isinstance(n, ir.Open):
         full = n.full if n.full is not None else Fraction(100)
         rungs = [text(v) for v in _grid(ZERO, full, 4)]
+        below = frozenset(m.key for m in ir.walk_nodes((n.fallback,)) if m.key != n.key) if n.fallback else frozenset()
         return Dim(n.key, "open", _decimals(ZERO, full), rungs[-1], "0",
-                   (Ladder(ACHIEVE, n.key, None, tuple(rungs), n.key),), n.fallback is not None, units=units)
+                   (Ladder(ACHIEVE, n.key, None, tuple(rungs), n.key),), n.fallback is not None or not n.required,
+                   units=units,
+                   excludes=below)
     return None
 
 
@@ -540,6 +544,19 @@ def _unit_values(sp: Space, d: Callable, name: str, cls: str | None, shared: dic
         if dim.absent_ok and d(st.integers(0, 3)) == 0:
             continue  # 可缺 / 默认 / an empty group: left out
         values[dim.key] = d(dim.strategy)
+    return _one_of_each_open(values, sp.dims_for(name, cls), keep_open=True)
+
+
+def _one_of_each_open(values: dict, dims: list[Dim], keep_open: bool) -> dict:
+    """An open category is reported directly or by its parts, never both (V0113): keep the one
+    `keep_open` says where a unit has both."""
+    for dim in dims:
+        if dim.excludes and dim.key in values and dim.excludes & values.keys():
+            if keep_open:
+                for key in dim.excludes:
+                    values.pop(key, None)
+            else:
+                del values[dim.key]
     return values
 
 
@@ -601,7 +618,8 @@ def corner_unit(sp: Space, name: str, cls: str | None, best: bool, facts_yes: bo
         if dim is alone:
             value = dim.worst if best else dim.best
         values[dim.key] = value
-    return UnitResults(name, cls, values, {}, name)
+    keep_open = alone is not None and alone.what == "open"
+    return UnitResults(name, cls, _one_of_each_open(values, sp.dims_for(name, cls), keep_open), {}, name)
 
 
 def as_json(unit: UnitResults) -> dict:

@@ -124,7 +124,15 @@ class AllAre:
     span: Span
 
 
-Cond = Union[Compare, Has, Contains, BoolOp, Not, AllAre]
+@attrs.frozen
+class Vetoed:
+    """否决 一票否优: that veto applied to the unit (in 性质 and 期望)."""
+
+    name: str
+    span: Span
+
+
+Cond = Union[Compare, Has, Contains, BoolOp, Not, AllAre, Vetoed]
 
 
 def walk(node):
@@ -363,6 +371,7 @@ class Invariant:
     premise: Cond | None
     conclusion: Cond
     span: Span
+    exception: str | None = None  # 例外 "…": the author knows it does not hold, and says why
 
 
 @attrs.frozen
@@ -377,9 +386,8 @@ class CaseEntry:
 @attrs.frozen
 class Expect:
     unit: str | None
-    cond: Cond | None  # None with `veto`
+    cond: Cond
     span: Span
-    veto: str | None = None  # 期望 单位 "乙" 否决 一票否优: that veto applied to the unit
 
 
 @attrs.frozen

@@ -15,7 +15,7 @@ from . import model as M
 from .deadlines import parse_deadline
 from .diagnostics import Diagnostic, Related, Severity, error, note, warning
 from .lower import BUILTIN
-from .names import DOT_ATTRS, FUNCTIONS, ITEM_FIELDS, SCOPES
+from .names import DOT_ATTRS, FUNCTIONS, GRADE, ITEM_FIELDS, OTHER_UNIT, RANK, SCOPES
 from .source import Span
 from .syntax_errors import keyword_spellings
 
@@ -199,11 +199,18 @@ class Checker:
         self.out.append(error("E0204", f"未定义的{what}“{name}”", f"undefined name {name!r}", span, src,
                               label="未定义", hint=hint))
 
-    def check_expr(self, expr, src: str, known: dict, item_context=False):
+    def check_expr(self, expr, src: str, known: dict, item_context=False, said=False):
+        """`said`: a 性质 or 期望's condition (其他单位.X and 否决 X may be read)."""
         stack = [expr]
+        vetoes = {v.name.text for v, _src in self.s.vetoes}
         while stack:
             e = stack.pop()
-            if isinstance(e, A.Ref):
+            if said and isinstance(e, A.AttrRef) and e.name == OTHER_UNIT:
+                stack.append(A.Ref(e.attr, e.span))
+            elif isinstance(e, A.Vetoed):
+                if e.name not in vetoes:
+                    self.unknown(e.name, e.span, src, vetoes, what="否决")
+            elif isinstance(e, A.Ref):
                 if e.name not in known and not (item_context and e.name in ITEM_FIELDS):
                     self.unknown(e.name, e.span, src, known)
             elif isinstance(e, A.AttrRef):
@@ -334,15 +341,17 @@ class Checker:
         for name in refs:
             if name.text not in grade_names:
                 self.unknown(name.text, name.span, src, grade_names, what="等次")
-        for inv in self.s.invariants:
-            for cond in filter(None, (inv.premise, inv.conclusion)):
-                self.check_expr(cond, src, known)
-        for case in self.s.cases:
-            for expect in case.expects:
-                if expect.cond is not None:
-                    self.check_expr(expect.cond, src, known)
-                elif expect.veto not in {v.name.text for v, _src in self.s.vetoes}:
-                    self.unknown(expect.veto, expect.span, src, {v.name.text for v, _src in self.s.vetoes}, what="否决")
+        # 性质 and 期望 read a scored unit: also its grade, its place in the ranking, its vetoes, and
+        # (in a 性质) the values of the other units scored with it
+        said = dict(known)
+        if self.s.grades is not None:
+            said[GRADE] = "等次"
+            said.update({name: "等次" for name in grade_names})
+        if self.s.ranking is not None:
+            said[RANK] = "名次"
+        conds = [c for inv in self.s.invariants for c in (inv.premise, inv.conclusion) if c is not None]
+        for cond in conds + [e.cond for case in self.s.cases for e in case.expects]:
+            self.check_expr(cond, src, said, said=True)
         for unit, cls in self.s.unit_block_classes.items():
             if cls is not None and self.s.classes and cls not in self.s.classes:
                 block = next(b for b in self.s.unit_blocks if b.unit == unit)

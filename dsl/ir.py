@@ -341,9 +341,10 @@ class Open:
     kind: str
     label: str | None
     source: str
-    full: Fraction | None
+    full: Fraction | None  # the most a reported score may be: the least of its 满分/分值, 上限, 计分
     fallback: Sum | None
     conditions: Conditions | None
+    required: bool = False  # it declares points (满分/分值): a unit must report it (else it counts 0)
 
 
 Node = Union[Leaf, Sum, Open]

@@ -320,6 +320,9 @@ class Lowering:
         if isinstance(c, A.AllAre):
             raise Refused("E0503", f"{what}中不能用“全部 … 为 …”（它只用于 性质 和 期望）", "all-are is for properties",
                           c.span)
+        if isinstance(c, A.Vetoed):
+            raise Refused("E0503", f"{what}中不能用“否决 …”（它只用于 性质 和 期望）", "vetoed is for properties",
+                          c.span)
         assert_never(c)
 
     def operand(self, e: A.Expr, what: str, late: bool) -> ir.Expr:
@@ -624,7 +627,10 @@ class Lowering:
                     "N0503", f"类别 {node.key} 未列出指标：它的评分法由将来列出的指标继承，现在按填报的类别得分计",
                     "no indicator uses this method yet", x["method"][1].span, x["method"][1].source))
             fallback = self.sum(node, source, children, None) if node.children else None
-            return ir.Open(node.key, node.kind, node.text, source, _f(node.points), fallback, conditions)
+            # a reported score is at most what the category declares: its points, its 上限, its 计分
+            limits = [v for v in (_f(node.points), _f(node.cap), _f(node.counts_as)) if v is not None]
+            return ir.Open(node.key, node.kind, node.text, source, min(limits) if limits else None, fallback,
+                           conditions, node.points is not None)
         return self.sum(node, source, children, conditions)
 
     def sum(self, node: M.Node, source: str, children: tuple[ir.Node, ...],

@@ -19,5 +19,10 @@ SCOPES = ("全部单位", "本类")  # besides the classes: every unit scored to
 # Fields of one leaf indicator, usable in `每项 于 X` rules.
 ITEM_FIELDS = {"内容": "text", "备注": "remark", "依据": "basis", "责任": "owner", "分管": "leader",
                "责任人": "person", "主体": "assessor", "时限": "deadline", "编号": "key", "分值": "points"}
+# Values a 性质 or 期望 reads besides the scheme's names: the unit's grade and its place in the declared
+# ranking; `其他单位.X`: X of every other unit scored with it (a 性质 over pairs of units).
+GRADE = "等次"
+RANK = "名次"
+OTHER_UNIT = "其他单位"
 # Attributes readable with a dot: 正向激励加分.上限
 DOT_ATTRS = {"上限": "cap", "满分": "full", "分值": "points"}

@@ -28,6 +28,7 @@ from kaoping.grammar import grammar_text
 
 from . import ast as A
 from .diagnostics import Diagnostic
+from .names import GRADE
 from .source import Source, Span, read_private
 
 # lark is imported only where it is needed (building the tables, the reference path, syntax errors):
@@ -739,9 +740,11 @@ class _Builder:
         premise = conds[0] if len(conds) == 2 else None
         return _Marker("rule", "each", scope, premise, conds[-1])
 
-    def invariant(self, ext, name, *conds):
+    def invariant(self, ext, name, *parts):
+        exception = _string(parts[-1]) if _is(parts[-1], "STRING") else None
+        conds = parts[:-1] if exception is not None else parts
         premise = conds[0] if len(conds) == 2 else None
-        return A.Invariant(name, premise, conds[-1], _span(ext))
+        return A.Invariant(name, premise, conds[-1], _span(ext), exception)
 
     def case(self, ext, title, *rest):
         population = None
@@ -757,10 +760,6 @@ class _Builder:
     def case_expect(self, ext, *parts):
         unit = _string(parts[0]) if len(parts) == 2 else None
         return A.Expect(unit, parts[-1], _span(ext))
-
-    def case_expect_veto(self, ext, *parts):
-        unit = _string(parts[0]) if len(parts) == 2 else None
-        return A.Expect(unit, None, _span(ext), parts[-1].text)
 
     def case_entry(self, ext, target, value):
         return A.CaseEntry(target[0], target[1], value[0], value[1], _span(ext))
@@ -911,6 +910,12 @@ class _Builder:
     def all_are(self, ext, scope, value):
         kind, name = ("all_in", scope.text) if isinstance(scope, A.Name) else (scope, "")
         return A.AllAre(kind, name, value.text, _span(ext))
+
+    def grade_ref(self, ext, _word):
+        return A.Ref(GRADE, _span(ext))
+
+    def vetoed(self, ext, name):
+        return A.Vetoed(name.text, _span(ext))
 
     def or_(self, ext, left, right):
         return A.BoolOp("or", (left, right), _span(ext))

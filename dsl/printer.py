@@ -257,6 +257,8 @@ class Printer:
             return f"{self.expr(c.subject)} {'不含' if c.negate else '含'} {self.strings(c.needles)}"
         if isinstance(c, A.AllAre):
             return f"{self.all_scope(c.scope_kind, c.scope)} 为 {self.name(c.value)}"
+        if isinstance(c, A.Vetoed):
+            return f"否决 {self.name(c.name)}"
         raise PrintError(f"不是条件：{type(c).__name__}")
 
     # ---- attributes
@@ -585,7 +587,8 @@ class Printer:
             body = self.cond(s.conclusion)
             if s.premise is not None:
                 body = f"若 {self.cond(s.premise)} 则 {body}"
-            return f"性质 {self.name(s.name.text)}: {body}"
+            tail = f" 例外 {self.string(s.exception)}" if s.exception is not None else ""
+            return f"性质 {self.name(s.name.text)}: {body}{tail}"
         if isinstance(s, A.Ranking):
             text = "排名" + (" 按 单位类别" if s.by_class else "") + f" 依据 {self.name(s.basis.text)}"
             text += " 升序" if s.ascending else ""
@@ -704,10 +707,6 @@ class Printer:
 
     def expect(self, e: A.Expect) -> str:
         text = "期望" + (f" 单位 {self.string(e.unit)}" if e.unit is not None else "")
-        if e.veto is not None:
-            return f"{text} 否决 {self.name(e.veto)}"
-        if e.cond is None:
-            raise PrintError("期望 要写条件或否决")
         return f"{text} {self.cond(e.cond)}"
 
 
@@ -717,7 +716,7 @@ PRINTED = {
     A.Name: Printer.name, A.Num: Printer.amount, A.Ref: Printer._expr, A.AttrRef: Printer._expr,
     A.Call: Printer._expr, A.ItemRef: Printer._expr, A.External: Printer._expr, A.BinOp: Printer._expr,
     A.Neg: Printer._expr, A.Compare: Printer._cond, A.Has: Printer._cond, A.Contains: Printer._cond,
-    A.AllAre: Printer._cond,
+    A.AllAre: Printer._cond, A.Vetoed: Printer._cond,
     A.BoolOp: Printer._cond, A.Not: Printer._cond, A.Counts: Printer.attr, A.Deadline: Printer.deadline,
     A.Precision: Printer.precision, A.ExceptionNote: Printer.attr, A.InputField: Printer.fields,
     A.Attr: Printer.attr, A.Step: Printer.step, A.Row: Printer.row, A.Interval: Printer.row,

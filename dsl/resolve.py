@@ -242,7 +242,8 @@ class Resolver:
         unit_classes: dict = {}
         named: dict = {}  # kind → {name: (decl, src)}, later files override earlier (templates first)
         rules: dict = {}
-        invariants, cases, vetoes, gates, exempts, populations = [], [], [], [], [], []
+        invariants: dict = {}  # a scheme's 性质 replaces its template's of the same name
+        cases, vetoes, gates, exempts, populations = [], [], [], [], []
         ranking = grades = None
         meta: dict = {}
         meta_src: dict = {}
@@ -304,7 +305,11 @@ class Resolver:
                         continue
                     rules[stmt.name.text] = (stmt, src)
                 elif isinstance(stmt, A.Invariant):
-                    invariants.append(stmt)
+                    prev = invariants.get(stmt.name.text)
+                    if prev is not None and prev[1] == src:
+                        self._defined_twice(stmt.name, prev[0].name, src)
+                        continue
+                    invariants[stmt.name.text] = (stmt, src)
                 elif isinstance(stmt, A.Case):
                     cases.append(stmt)
                 elif isinstance(stmt, A.Ranking):
@@ -337,7 +342,7 @@ class Resolver:
                      for n, (d, s) in named.get("MethodDef", {}).items()},
             classes={n: self._unit_class(d, s) for n, (d, s) in named.get("UnitClass", {}).items()},
             rules=tuple(self._rule(d, s) for d, s in rules.values()),
-            invariants=tuple(invariants), cases=tuple(cases), ranking=ranking, grades=grades,
+            invariants=tuple(inv for inv, _src in invariants.values()), cases=tuple(cases), ranking=ranking, grades=grades,
             vetoes=tuple(vetoes), gates=tuple(gates), exempts=tuple(exempts),
             populations=tuple(populations),
             assumptions=tuple(self.assumptions + self._method_assumptions(named.get("MethodDef", {}))),

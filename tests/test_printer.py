@@ -277,6 +277,7 @@ def _fold(op: str, items: list):
 CONDS = st.deferred(lambda: st.lists(CONJ, min_size=1, max_size=2).map(lambda xs: _fold("or", xs)))
 CMP = (st.builds(A.Compare, st.sampled_from([">=", "<=", ">", "<", "!=", "="]), EXPRS, EXPRS, st.just(S))
        | st.builds(A.Has, NAMES, st.just(S))
+       | st.builds(A.Vetoed, NAMES, st.just(S))
        | st.builds(A.Contains, EXPRS, st.lists(TEXTS, min_size=1, max_size=2).map(tuple), st.booleans(), st.just(S))
        | st.builds(A.BoolOp, st.just("any"), st.lists(CONDS, min_size=1, max_size=2).map(tuple), st.just(S)))
 NEG = st.recursive(CMP, lambda inner: st.builds(A.Not, inner, st.just(S)), max_leaves=2)
@@ -362,7 +363,8 @@ STATEMENTS = st.one_of(
     st.builds(A.MethodDef, NAME_NODES, METHODS, st.just(S)),
     st.builds(A.Rule, NAME_NODES, st.just("each"), st.lists(NAME_NODES, min_size=1, max_size=2).map(tuple),
               st.none() | CONDS, CONDS, ATTRS, st.just(S)),
-    st.builds(A.Gate, CONDS, st.just(S)))
+    st.builds(A.Gate, CONDS, st.just(S)),
+    st.builds(A.Invariant, NAME_NODES, st.none() | CONDS, CONDS, st.just(S), st.none() | TEXTS))
 METAS = st.lists(st.one_of(
     st.builds(A.Meta, st.sampled_from(["docno", "issuer", "remark", "assume"]), TEXTS, st.just(S)),
     st.builds(A.Meta, st.sampled_from(["basis", "subject"]), STRING_LISTS, st.just(S)),
