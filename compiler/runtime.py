@@ -551,6 +551,14 @@ def apply_rule(rule, weight, value, env):
     return points, text
 
 
+def split_bonus(rule, weight, points):
+    """计入 G: (the item's points, the part above the rule's start that goes to the bonus group G)."""
+    start = ZERO if rule.base_zero else weight
+    if points <= start:
+        return points, ZERO
+    return start, points - start
+
+
 # ---------------------------------------------------------------- conditions
 def _passes(op, value, bound):
     if op == ">=":
@@ -662,6 +670,7 @@ class Env:
         self.failed = set()  # nodes whose line has a problem: never a value for a cross-unit aggregate
         self.staging = False  # reading values for the aggregates: a failed node has none
         self.done = {}
+        self.bonuses = []  # the lines of leaves whose part above the start goes to a bonus group (计入)
 
     def with_fields(self, fields):
         return Env(self.prog, self.unit_class, self.values, self.cross, self.pts, self.inputs, self.groups,
@@ -894,6 +903,12 @@ def leaf_line(leaf, env, pr):
             out["rule"] += f"取值 {show(value)}；"
             raw = value
         points, rule = apply_rule(leaf.rule, weight, raw, env)
+        if leaf.rule.into is not None:
+            points, bonus = split_bonus(leaf.rule, weight, points)
+            out["bonus"] = {"into": leaf.rule.into, "points": bonus}
+            if bonus:
+                rule += f"；超出部分 {show(bonus)} 分计入 {leaf.rule.into}"
+                env.bonuses.append(out)
     except Problem as p:
         _problem(pr, p.code, f"指标 {key}：{p.message}", key)
         out["rule"] = "结果无效"
@@ -1140,7 +1155,27 @@ def prepare(prog, unit, cross, memo=None):
     env.groups = {g.name: group_line(g, env, pr) for g in prog.groups}
     roots = tuple(prog.tree) + dict(prog.unit_trees).get(unit.get("name"), ())
     tree = [node_line(n, env, pr) for n in roots]
+    if env.bonuses:
+        fold_bonuses(prog, env)
     return env, pr, tree, view
+
+
+def fold_bonuses(prog, env):
+    """Each 计入 G part (a leaf's points above its start) joins the bonus group G as a line of its own;
+    the group's 上限 caps the reported entries and these parts together."""
+    caps = {g.name: g.cap for g in prog.groups}
+    for leaf in env.bonuses:
+        name, bonus = leaf["bonus"]["into"], leaf["bonus"]["points"]
+        g = env.groups[name]
+        part = line(leaf["key"], "bonus", leaf["label"], leaf["source"])
+        part["points"], part["rule"] = bonus, "超出部分计入"
+        g["children"].append(part)
+        total = g["points"] + (g["clipped"] or ZERO) + bonus
+        g["rule"] += f"；指标 {leaf['key']} 计入 {show(bonus)}"
+        g["points"], g["clipped"], g["clip"] = total, None, None
+        cap = caps[name]
+        if cap is not None and total > cap:
+            g["points"], g["clipped"], g["clip"] = cap, total - cap, f"超过上限 {show(cap)}，剪去 {show(total - cap)}"
 
 
 def score_unit(prog, unit, cross=None, memo=None):

@@ -163,7 +163,7 @@ AttrKey = Literal[
 ClauseKind = Literal[
     "cap", "floor", "target", "standard", "at_most", "at_most_add", "at_most_deduct", "step", "after", "short",
     "rest", "until_zero", "whole_steps", "mean", "drop_extremes", "promote", "keep", "direction", "ascending",
-    "value", "gate", "full", "quota", "assume"]
+    "value", "gate", "full", "quota", "assume", "into"]
 MethodKind = Literal[
     "tiers", "ratio", "efficacy", "ranges", "rank", "reverse_rank", "steps", "deviation", "highest", "panel",
     "quota", "direct", "yes_no", "sum", "vs_best", "not_below", "not_above", "based_on", "clauses"]

@@ -277,6 +277,7 @@ class Rule:
     at_most_deduct: Fraction | None
     floor: Fraction | None  # 下限 (points)
     until_zero: bool  # 扣完为止
+    into: str | None = None  # 计入 G: the points above the start go to the bonus group G (docs/scoring.md)
 
 
 # ---------------------------------------------------------------- the tree
@@ -383,6 +384,7 @@ class Group:
     may_negative: bool
     entries: tuple[Entry, ...]
     exempt: Cond | None = None  # 免扣 X 若 …: when it holds, a 扣分组 deducts nothing
+    bonus_from: tuple[str, ...] = ()  # the leaves whose 计入 this group: their points above the start
 
 
 @attrs.frozen

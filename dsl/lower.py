@@ -61,6 +61,7 @@ def clause_word(kind: A.ClauseKind) -> str:
         case "full": return "满分"
         case "quota": return "配额"
         case "assume": return "假定"
+        case "into": return "计入"
         case _: assert_never(kind)
 
 
@@ -83,7 +84,7 @@ def attribute_effect(key: A.AttrKey) -> str:
 
 # Clauses every method takes (Rule), and those each kind of method takes besides.
 COMMON_CLAUSES: frozenset[A.ClauseKind] = frozenset(
-    ("gate", "value", "at_most", "at_most_add", "at_most_deduct", "until_zero", "assume"))
+    ("gate", "value", "at_most", "at_most_add", "at_most_deduct", "until_zero", "assume", "into"))
 _KIND_CLAUSES: dict[str, tuple[A.ClauseKind, ...]] = {
     "tiers": ("promote",), "ratio": ("cap",), "efficacy": ("floor", "target"), "ranges": (),
     "rank": ("after", "floor", "rest"), "reverse_rank": ("after", "floor", "rest"), "steps": ("floor",),
@@ -479,7 +480,23 @@ class Lowering:
             add = deduct = None
         floor = _f(c["floor"].value) if "floor" in c and fam != "efficacy" else None
         gate = None if not gates else gates[0] if len(gates) == 1 else ir.All(tuple(gates))
-        return ir.Rule(core, gate, value, base_zero, add, deduct, floor, "until_zero" in c)
+        into = self.into(c["into"], entry_of) if "into" in c else None
+        return ir.Rule(core, gate, value, base_zero, add, deduct, floor, "until_zero" in c, into)
+
+    def into(self, clause: A.Clause, entry_of: M.Group | None) -> str:
+        """计入 G: the points above the rule's start go to the bonus group G, apart from the item's own."""
+        name: A.Name = clause.value
+        if entry_of is not None:
+            raise Refused("E0503", "组内项目的得分已计入本组，不再写 计入", "an entry is already its group's",
+                          clause.span)
+        group = self.s.groups.get(name.text)
+        if group is None:
+            raise Refused("E0204", f"计入 的“{name.text}”不是加分组", "into: not a bonus group", name.span,
+                          f"先声明 加分组 {name.text}，公式中写它的名称")
+        if group.kind == "deduct":
+            raise Refused("E0504", f"“{name.text}”是扣分组，超出部分只能计入加分组", "into a deduction group",
+                          name.span, f"写 加分组 {name.text}")
+        return name.text
 
     @staticmethod
     def check_table(kind: str, table: tuple[A.Row, ...], m: A.Method) -> None:
@@ -691,7 +708,8 @@ class Lowering:
         if isinstance(rule.method, ir.VsBest):  # the best of this item's own values
             rule = attrs.evolve(rule, method=attrs.evolve(rule.method, best=ir.Cross("最大", "#" + node.key, None, None)))
         reported = value is None or fields is not None
-        pure = rule.gate is None and value is None and not isinstance(rule.method, (ir.VsBest, ir.Deviation))
+        pure = (rule.gate is None and value is None and rule.into is None
+                and not isinstance(rule.method, (ir.VsBest, ir.Deviation)))
         return ir.Leaf(node.key, node.kind, node.text, source, weight, rule, low, high,
                        plain and isinstance(rule.method, ir.Direct), default, "optional" in x, fields, value,
                        reported, _precision(node), conditions, pure, default_expr)
@@ -705,6 +723,11 @@ class Lowering:
             lowered = self.each([b], lambda r: self.node(r), lambda r: r.place.source)
             blocks.setdefault(b.unit or "", []).extend(lowered)
         groups = self.each(s.groups.values(), self.group, lambda g: g.place.source)
+        into: dict[str, list[str]] = {}
+        for n in ir.walk_nodes(tuple(tree) + tuple(x for b in blocks.values() for x in b)):
+            if isinstance(n, ir.Leaf) and n.rule.into is not None:
+                into.setdefault(n.rule.into, []).append(n.key)
+        groups = [attrs.evolve(g, bonus_from=tuple(into.get(g.name, ()))) for g in groups]
         views = self.views()
         vetoes = self.each(s.vetoes, lambda v: ir.Veto(v[0].name.text, self.checked_cond(v[0].cond, v[0].span, "否决", True),
                                                       v[0].effect == "exclude", v[0].grade.text), lambda v: v[1])

@@ -641,6 +641,9 @@ class _Builder:
     def c_assume(self, ext, s):
         return A.Clause("assume", _string(s), _span(ext))
 
+    def c_into(self, ext, name):
+        return A.Clause("into", name, _span(ext))
+
     def c_promote(self, ext, num):
         return A.Clause("promote", int(number(num)), _span(ext))
 

@@ -59,7 +59,7 @@ CLAUSE_KEYWORDS: dict[str, str] = {
     "at_most_add": "最多 加", "at_most_deduct": "最多 扣", "step": "", "after": "此后", "short": "不足",
     "rest": "其余", "until_zero": "扣完为止", "whole_steps": "整档", "mean": "平均", "drop_extremes": "去掉最高最低",
     "promote": "可晋档", "keep": "保留", "direction": "方向", "ascending": "升序", "value": "取值", "gate": "门槛",
-    "full": "满分", "quota": "配额", "assume": "假定",
+    "full": "满分", "quota": "配额", "assume": "假定", "into": "计入",
 }
 METHOD_KEYWORDS: dict[str, str] = {
     "tiers": "分档", "ratio": "按比例", "efficacy": "功效", "ranges": "区间", "rank": "排名",
@@ -428,6 +428,8 @@ class Printer:
             return f"{word} {self.cond(v)}"
         if kind == "assume":
             return f"{word} {self.string(v)}"
+        if kind == "into":
+            return f"{word} {self.name(v.text)}"
         if kind == "promote":
             return f"{word} {self.number(v)}"
         if kind == "keep":

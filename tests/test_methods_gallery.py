@@ -78,6 +78,11 @@ EXAMPLES: dict[str, list[tuple[str, dict, str | None, str]]] = {
         ("乙局", {"5-1": "14", "5-2": "4"}, None, "7"),  # 4 + 1.5 → 最多 加 1: 5; 3 × 4 ÷ 6 = 2
         ("丙局", {"5-1": "5", "5-2": "5"}, None, "5"),  # 4 − 3 × 0.5 = 2.5; 3 × 5 ÷ 6 = 2.5
     ],
+    "quota_bonus": [
+        ("甲局", {"5-1": "12"}, None, "21"),  # 5-1: 20; 4 more × 0.25 = 1 to 信息奖分; 20 + 1
+        ("乙局", {"5-1": "20"}, None, "21.5"),  # 12 more × 0.25 = 3, 最多 加 1.5; 20 + 1.5
+        ("丙局", {"5-1": "6"}, None, "16"),  # 20 − 2 × 2 = 16; no bonus
+    ],
     "quota_levels": [
         # 5-3: 5 + 1 × 1.5 − 1 × 0.5 = 6; 5-4: 1 × 1 + 2 × 0.5 = 2; 6 + 2 = 8
         ("甲局", {"5-3": {"省级": "3", "市级": "3"}, "5-4": {"国家级": "1", "省级": "2"}}, None, "8"),
@@ -268,8 +273,10 @@ def test_a_shared_input_given_as_a_percentage_reaches_the_other_units(tmp_path):
 # Grades (优秀 ≥ 85, 良好 ≥ 75; 优秀 ≤ 50% per class): 丙 优秀; 乙 90.98 but 一票否优 (重大安全事故) → 良好;
 # 甲 77.70 良好 (末位 also fires: 3 > 3 − 1); 西 优秀; 东 85.78 but 末位 (2 > 2 − 1) → 良好.
 GALLERY_EXPECTED = [
-    ("甲局", "市直部门", "77.7", 3, "良好", {"末位": True, "一票否优": False}),
-    ("乙局", "市直部门", "90.98", 2, "良好", {"末位": False, "一票否优": True}),
+    # 甲局 77.7035 + 信息奖分 1 (5-1: 12 条, 4 more × 0.25 = 1) = 78.7035 → 78.7
+    ("甲局", "市直部门", "78.7", 3, "良好", {"末位": True, "一票否优": False}),
+    # 乙局 90.975 + 信息奖分 1 (5-1: 14 条, 6 × 0.25 = 1.5, 最多 加 1) = 91.975 → 91.98; 一票否优: 良好
+    ("乙局", "市直部门", "91.98", 2, "良好", {"末位": False, "一票否优": True}),
     ("丙局", "市直部门", "92.28", 1, "优秀", {"末位": False, "一票否优": False}),
     ("东镇", "镇区", "85.78", 2, "良好", {"末位": True, "一票否优": False}),
     ("西镇", "镇区", "86", 1, "优秀", {"末位": False, "一票否优": False}),
@@ -294,7 +301,7 @@ def test_gallery_scores_the_hand_totals_ranks_and_grades():
         u = units[name]
         assert (u["class"], u["total"], u["rank"], u["grade"]) == (cls, total, rank, grade), name
         assert {v["name"]: v["fired"] for v in u["vetoes"]} == vetoes, name
-    assert units["甲局"]["formulas"]["考评成绩"] == "77.7035"
+    assert units["甲局"]["formulas"]["考评成绩"] == "78.7035"
 
 
 def test_gallery_cases_pass():

@@ -170,7 +170,7 @@ CLAUSE_SAMPLES: dict[str, object] = {
     "short": A.Step(None, None, False, "次", "deduct", _num("0.25"), (), S), "rest": _num("0"),
     "until_zero": True, "whole_steps": True, "mean": True, "drop_extremes": True, "promote": 1, "keep": 2,
     "direction": "not_below", "ascending": True, "value": A.Call("名次", (A.Ref("产值", S),), S), "gate": _COND,
-    "full": _num("6"), "quota": (Decimal("8"), "次"), "assume": "假定",
+    "full": _num("6"), "quota": (Decimal("8"), "次"), "assume": "假定", "into": _n("信息奖分"),
 }
 METHOD_SAMPLES: dict[str, tuple] = {
     "tiers": (None, (A.Row("name", "一档", "amount", _num("100", True), S),)),
@@ -303,6 +303,7 @@ TABLES = st.lists(ROWS, min_size=1, max_size=3).map(tuple)
 CLAUSE_VALUES = {
     **{k: AMOUNTS for k in ("cap", "floor", "target", "rest", "full", "at_most", "at_most_add", "at_most_deduct")},
     "standard": EXPRS, "value": EXPRS, "gate": CONDS, "assume": TEXTS, "promote": INTS, "keep": INTS,
+    "into": NAME_NODES,
     "direction": st.sampled_from(["not_below", "not_above"]),
     "quota": st.tuples(DECIMALS, UNITS) | st.tuples(TABLES, st.none() | UNITS),
     **{k: STEPS for k in ("step", "after", "short")},
