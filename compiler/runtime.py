@@ -671,6 +671,8 @@ class Env:
         self.staging = False  # reading values for the aggregates: a failed node has none
         self.done = {}
         self.bonuses = []  # the lines of leaves whose part above the start goes to a bonus group (计入)
+        self.listed = {}  # 单位自列 section → (the classes that must list it, the points of a unit listing none)
+        self.sections = {}  # 单位自列 section → this unit's own (its block's items)
 
     def with_fields(self, fields):
         return Env(self.prog, self.unit_class, self.values, self.cross, self.pts, self.inputs, self.groups,
@@ -1020,6 +1022,8 @@ def node_line(node, env, pr):
 
 
 def _node_line(node, env, pr):
+    if node.key in env.listed:  # 单位自列: this unit's own items, or none
+        return listed_line(node, env, pr)
     tag = node.tag
     if node.key in env.overrides:  # 单位类别 C { 指标 X 取 … }
         given = [n.key for n in [node, *(_below(node) if tag != "leaf" else ())] if n.key in env.values]
@@ -1037,6 +1041,26 @@ def _node_line(node, env, pr):
         out = sum_line(node, env, pr)
     else:
         out = open_line(node, env, pr)
+    env.pts[node.key] = (out["points"], out["full"])
+    return out
+
+
+def listed_line(node, env, pr):
+    """A 单位自列 section: the unit's own items (its block), else not applicable to it, or a problem
+    when its class must list them."""
+    own = env.sections.get(node.key)
+    if own is not None:
+        out = sum_line(own, env, pr)
+    else:
+        classes, (policy, amount) = env.listed[node.key]
+        out = line(node.key, node.kind, node.label, node.source, node.full)
+        if env.unit_class in classes:
+            _problem(pr, "V0116", f"{node.key} 由 {env.unit_class} 的单位自列指标，方案中却没有本单位的单位块", node.key)
+            out["rule"] = "缺少本单位的指标"
+        else:
+            out["points"] = (node.full or ZERO) if policy == "full" else (amount or ZERO)
+            out["rule"] = "不适用（本单位不列此项的指标），" + (
+                "按满分计" if policy == "full" else f"计 {show(out['points'])} 分")
     env.pts[node.key] = (out["points"], out["full"])
     return out
 
@@ -1146,12 +1170,20 @@ def prepare(prog, unit, cross, memo=None):
     values = unit.get("values") or {}
     cls = unit.get("class")
     pr = []
+    member = dict(prog.members).get(unit.get("name")) if prog.members else None
+    if member is not None and cls is None:
+        cls = member  # the class the scheme's 单位 block gives (属于)
+    elif member is not None and cls != member:
+        _problem(pr, "V0115", f"结果中单位类别为“{cls}”，方案的单位块写的是 属于 {member}", None)
     if prog.classes and cls not in prog.classes:
         _problem(pr, "V0105", f"单位类别“{cls}”未在方案中定义（可用：{'、'.join(prog.classes)}）", None)
     view = _view(prog, cls)
     inputs = {i.name: input_line(i, values, pr, i.name in view.needed) for i in prog.inputs}
     env = Env(prog, cls, values, cross, {}, inputs, {}, {f.name: f for f in view.every}, memo=memo)
     env.overrides = dict(view.overrides)
+    if prog.listed:
+        env.listed = {k: (classes, na) for k, classes, na in prog.listed}
+        env.sections = dict(dict(prog.unit_sections).get(unit.get("name"), ()))
     env.groups = {g.name: group_line(g, env, pr) for g in prog.groups}
     roots = tuple(prog.tree) + dict(prog.unit_trees).get(unit.get("name"), ())
     tree = [node_line(n, env, pr) for n in roots]

@@ -473,12 +473,15 @@ def space(prog: ir.Program) -> Space:
         if dim is not None:
             dims.append(dim)
     seen_block: dict[str, int] = {}
-    for unit, nodes in prog.unit_trees:
+    owned = list(prog.unit_trees) + [(u, tuple(n for _k, n in secs)) for u, secs in prog.unit_sections]
+    for unit, nodes in owned:
         for n in ir.walk_nodes(nodes):
             dim = _node_dim(n, frozenset({unit}))
             if dim is None:
                 continue
             if n.key in seen_block and dims[seen_block[n.key]].strategy is dim.strategy:
+                first = dims[seen_block[n.key]]  # another unit's node of the same id and shape: it reports it too
+                dims[seen_block[n.key]] = attrs.evolve(first, units=(first.units or frozenset()) | {unit})
                 continue
             seen_block.setdefault(n.key, len(dims))
             dims.append(dim)
@@ -507,9 +510,10 @@ def space(prog: ir.Program) -> Space:
     classes: list[str | None] = list(prog.classes) or [None]
     blocks = dict(prog.block_classes)
     block_units = []
-    for unit, nodes in prog.unit_trees:
-        allowed: set[str | None] = set(classes)
-        for n in nodes:
+    members = dict(prog.members)
+    for unit in dict.fromkeys(u for u, _n in owned):
+        allowed: set[str | None] = set(classes) if unit not in members else {members[unit]}
+        for n in (x for u, ns in owned if u == unit for x in ns):
             if n.key in blocks:
                 allowed &= set(blocks[n.key])
         block_units.append((unit, tuple(c for c in classes if c in allowed) or tuple(classes)))

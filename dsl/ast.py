@@ -159,7 +159,7 @@ AttrKey = Literal[
     "full", "points", "weight", "cap", "counts_as", "declare", "method", "deadline", "leader", "owner", "person",
     "assessor", "basis", "remark", "locked", "no_level2", "exception", "assume", "printed_id", "not_summed",
     "range", "may_negative", "may_exceed", "applies", "not_applicable", "gate", "missing", "optional", "fields",
-    "value", "source", "shared", "level", "precision", "default"]
+    "value", "source", "shared", "level", "precision", "default", "unit_items"]
 ClauseKind = Literal[
     "cap", "floor", "target", "standard", "at_most", "at_most_add", "at_most_deduct", "step", "after", "short",
     "rest", "until_zero", "whole_steps", "mean", "drop_extremes", "promote", "keep", "direction", "ascending",

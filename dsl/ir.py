@@ -459,6 +459,12 @@ class Program:
     # a section only unit blocks declare → the classes (属于 X) of the units declaring it: a unit of
     # such a class must have its block; for other units the section does not apply (counts 0)
     block_classes: tuple[tuple[str, frozenset[str]], ...]
+    # 单位自列 sections: (key, the classes whose units must list it (none: the units that do), the points
+    # of a unit that lists none: ("zero", N) / ("full", None)); each unit's own lowered section; the
+    # class each 单位 block says its unit belongs to (属于)
+    listed: tuple[tuple[str, frozenset[str], tuple[str, Fraction | None]], ...] = ()
+    unit_sections: tuple[tuple[str, tuple[tuple[str, "Node"], ...]], ...] = ()
+    members: tuple[tuple[str, str], ...] = ()
 
 
 def walk_nodes(nodes):

@@ -70,7 +70,7 @@ def attribute_effect(key: A.AttrKey) -> str:
     "score": changes the points of the node that carries it (or is refused there by the lowering);
     "check": checked by `kaoping check` only; "text": printed and inherited, never scored."""
     match key:
-        case ("full" | "points" | "weight" | "cap" | "counts_as" | "method" | "not_summed" | "range"
+        case ("full" | "points" | "weight" | "cap" | "counts_as" | "method" | "not_summed" | "range" | "unit_items"
               | "may_negative" | "may_exceed" | "applies" | "not_applicable" | "gate" | "missing" | "optional"
               | "fields" | "value" | "shared" | "precision" | "default"):
             return "score"
@@ -369,7 +369,7 @@ class Lowering:
             applies = self.attempt(lambda: self.checked_cond(cond, place.span, "适用"), place.source)
         if "not_applicable" in x:
             (policy, amount), na_place = x["not_applicable"]
-            if "applies" not in x:
+            if "applies" not in x and "unit_items" not in x:
                 self.refuse(Refused("E0501", "写了 不适用 却没有 适用 条件", "not_applicable without applies",
                                     na_place.span), na_place.source)
             elif policy == "rescale":
@@ -635,6 +635,8 @@ class Lowering:
                 return ir.Leaf(node.key, node.kind, node.text, source, None, _DIRECT, None, None, False, None,
                                False, None, None, True, None, None, False)
         children = tuple(self.node(c) for c in node.children)
+        if "unit_items" in x:  # 单位自列: each unit's own items replace it, per unit (run())
+            return self.sum(node, source, (), conditions)
         if node.kind == M.CATEGORY and not node.leaves():
             if "method" in x and x["method"][1].source == self.s.source:
                 self.diags.append(note(
@@ -719,12 +721,19 @@ class Lowering:
         s = self.s
         tree = self.each(s.roots, lambda r: self.node(r), lambda r: r.place.source)
         blocks: dict[str, list[ir.Node]] = {}
+        listed = self.listed()
+        sections: dict[str, list[tuple[str, ir.Node]]] = {}
         for b in s.unit_blocks:
             lowered = self.each([b], lambda r: self.node(r), lambda r: r.place.source)
+            if b.kind == M.CATEGORY and b.key in listed:  # a unit's own items of a 单位自列 section
+                self.check_member(b, listed[b.key][0])
+                sections.setdefault(b.unit or "", []).extend((b.key, n) for n in lowered)
+                continue
             blocks.setdefault(b.unit or "", []).extend(lowered)
+        owned = {u: blocks.get(u, []) + [n for _k, n in sections.get(u, [])] for u in {*blocks, *sections}}
         groups = self.each(s.groups.values(), self.group, lambda g: g.place.source)
         into: dict[str, list[str]] = {}
-        for n in ir.walk_nodes(tuple(tree) + tuple(x for b in blocks.values() for x in b)):
+        for n in ir.walk_nodes(tuple(tree) + tuple(x for b in owned.values() for x in b)):
             if isinstance(n, ir.Leaf) and n.rule.into is not None:
                 into.setdefault(n.rule.into, []).append(n.key)
         groups = [attrs.evolve(g, bonus_from=tuple(into.get(g.name, ()))) for g in groups]
@@ -735,8 +744,8 @@ class Lowering:
         inputs = self.each(s.inputs.values(), self.input, lambda i: i.place.source)
         if any(d.severity is Severity.ERROR for d in self.diags):
             return None
-        all_nodes = list(ir.walk_nodes(tree)) + [n for b in blocks.values() for n in ir.walk_nodes(b)]
-        stages, own = self.stages(tree, blocks, views, groups, vetoes)
+        all_nodes = list(ir.walk_nodes(tree)) + [n for b in owned.values() for n in ir.walk_nodes(b)]
+        stages, own = self.stages(tree, owned, views, groups, vetoes)
         if stages is None:
             return None
         known = {n.key for n in ir.walk_nodes(tree)} | set(s.inputs) | set(s.groups)
@@ -759,8 +768,37 @@ class Lowering:
             tuple(tree), tuple("not_summed" not in r.flags for r in s.roots),
             tuple((u, tuple(ns)) for u, ns in sorted(blocks.items())), tuple(s.classes), tuple(inputs), tuple(groups),
             tuple(views), stages, own, ranking, frozenset(known),
-            tuple((u, frozenset(n.key for n in ir.walk_nodes(ns))) for u, ns in sorted(blocks.items())),
-            self.block_classes())
+            tuple((u, frozenset(n.key for n in ir.walk_nodes(ns)) | frozenset(
+                n.key for _k, sec in sections.get(u, ()) for n in ir.walk_nodes((sec,))))
+                  for u, ns in sorted({**{u: [] for u in sections}, **blocks}.items())),
+            self.block_classes(),
+            tuple((k, frozenset(c for c in [cls] if c is not None), na) for k, (cls, na) in sorted(listed.items())),
+            tuple((u, tuple(secs)) for u, secs in sorted(sections.items())),
+            tuple(sorted((u, c) for u, c in s.unit_block_classes.items() if c is not None)))
+
+    def listed(self) -> dict[str, tuple[str | None, tuple[str, Fraction | None]]]:
+        """单位自列 sections of the scheme's tree → (the unit class they are for, the points of a unit
+        that lists none: 不适用 计 N / 满分, else 0)."""
+        out: dict[str, tuple[str | None, tuple[str, Fraction | None]]] = {}
+        for r in self.s.roots:
+            for n in r.walk():
+                if n.kind == M.CATEGORY and "unit_items" in n.extra:
+                    cls: A.Name | None = n.extra["unit_items"][0]
+                    if cls is not None and cls.text not in self.s.classes:
+                        self.refuse(Refused("E0204", f"单位自列 的“{cls.text}”不是单位类别", "unknown unit class",
+                                            cls.span), n.extra["unit_items"][1].source)
+                    na = n.extra["not_applicable"][0] if "not_applicable" in n.extra else ("zero", Decimal(0))
+                    out.setdefault(n.key, (cls.text if cls is not None else None, (na[0], _f(na[1]))))
+        return out
+
+    def check_member(self, b: M.Node, cls: str | None) -> None:
+        """A unit block filling a section for one unit class belongs to that class (属于 …)."""
+        own = self.s.unit_block_classes.get(b.unit)
+        if cls is not None and own != cls:
+            self.refuse(Refused(
+                "E0310", f"类别 {b.key} 由 {cls} 的单位自列，单位“{b.unit}”" + (f"属于 {own}" if own else "没有写 属于"),
+                "the unit's class is not the section's", b.place.span,
+                f"单位块写 单位 \"{b.unit}\" 属于 {cls}，或删去它的 类别 {b.key}"), b.place.source)
 
     def each(self, items: Iterable, lower, source_of) -> list:
         out = []

@@ -446,6 +446,9 @@ class _Builder:
             value = _DEADLINES[tok[1]] = A.Deadline(tok[1].translate(_FULLWIDTH), False)
         return value
 
+    def attr_unit_items(self, ext, name=None):
+        return A.Attr("unit_items", name, _span(ext))
+
     def attr_exception(self, ext, rule, reason):
         return A.Attr("exception", A.ExceptionNote(rule, _string(reason)), _span(ext))
 

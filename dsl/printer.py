@@ -52,7 +52,7 @@ ATTR_KEYWORDS: dict[str, str] = {
     "exception": "例外", "assume": "假定", "printed_id": "原号", "not_summed": "不计入总分", "range": "范围",
     "may_negative": "可为负", "may_exceed": "可超分值", "applies": "适用", "not_applicable": "不适用",
     "gate": "门槛", "missing": "缺失", "optional": "可缺", "fields": "输入项", "value": "取值", "source": "来源",
-    "shared": "全体", "level": "级别", "precision": "精度", "default": "默认",
+    "shared": "全体", "level": "级别", "precision": "精度", "default": "默认", "unit_items": "单位自列",
 }
 CLAUSE_KEYWORDS: dict[str, str] = {
     "cap": "上限", "floor": "下限", "target": "目标", "standard": "标准", "at_most": "最多",
@@ -284,6 +284,8 @@ class Printer:
             if not parts:
                 raise PrintError("声明 至少要有一个个数")
             return f"{word} {' '.join(parts)}"
+        if key == "unit_items":
+            return word if v is None else f"{word} {self.name(v.text)}"
         if key == "method":
             if isinstance(v, A.Name):
                 return f"{word} {self.name(v.text)}"

@@ -51,6 +51,7 @@ NODE_CASES = [
     ("category", "默认 1", {"cat": "默认 1"}, {}),
     ("category", "缺失 取 1", {"cat": "缺失 取 1"}, {}),
     ("category", "可缺", {"cat": "可缺"}, {}),
+    ("category", "单位自列", {"cat": "单位自列"}, {}),  # c lists items in the scheme: E0309
     ("indicator", "分值 5", {"ind": "分值 5"}, {}),
     ("indicator", "上限 5", {"ind": "上限 5"}, {"1-1": "4"}),
     ("indicator", "不计入总分", {"ind": "不计入总分"}, {}),
@@ -216,7 +217,8 @@ def test_the_cases_cover_every_scoring_attribute_at_every_place_it_attaches():
     words = {"full": same, "points": same, "weight": same, "cap": "上限", "counts_as": "计分", "method": "评分",
              "not_summed": "不计入总分", "range": "范围", "may_negative": "可为负", "may_exceed": "可超分值",
              "applies": "适用", "not_applicable": "不适用", "gate": "门槛", "missing": "缺失", "optional": "可缺",
-             "fields": "输入项", "value": "取值", "precision": "精度", "default": "默认", "shared": "全体"}
+             "fields": "输入项", "value": "取值", "precision": "精度", "default": "默认", "shared": "全体",
+             "unit_items": "单位自列"}
     for kind, places in (("category", ("category",)), ("indicator", ("indicator", "leaf"))):
         for key in scoring & APPLIES[kind]:
             for place in places:

@@ -69,3 +69,69 @@ def test_into_refused_where_it_cannot_act():
     }
     """)
     assert codes(r) == [("E0204", 2, 44), ("E0503", 4, 26), ("E0504", 5, 21)]
+
+
+# ---------------------------------------------------------------- 2. 单位自列: a section each unit fills
+SECTIONS = """
+方案 "部门职责" {
+  类别 共性指标 满分 50 { 1-1 "依法行政" 权重 50 }
+  类别 部门职责 满分 50 评分 三档 单位自列 市直部门 {}
+  类别 镇街工作 满分 50 单位自列 镇街 不适用 满分 {}
+  评分法 三档 = 分档 { 一档 100%, 二档 90%, 三档 80% }
+  单位类别 市直部门 {}
+  单位类别 镇街 {}
+  单位 "环保局" 属于 市直部门 {
+    类别 部门职责 { 指标 1 "大气污染防治" 分值 30  指标 2 "水污染防治" 分值 20 }
+  }
+  单位 "商务局" 属于 市直部门 {
+    类别 部门职责 { 指标 1 "招商引资" 分值 50 }
+  }
+  单位 "东镇" 属于 镇街 {
+    类别 镇街工作 { 指标 1 "乡村振兴" 分值 50 评分 是否 }
+  }
+  得分 总分 = 共性指标 + 部门职责 + 镇街工作
+}
+"""
+
+
+def test_each_unit_scores_its_own_items_under_the_declared_points_and_method(tmp_path):
+    both = Both.of_text(SECTIONS, tmp_path)
+    scored = {s["unit"]: s for s in both.rank([
+        unit("环保局", {"1-1": "40", "1": "一档", "2": "二档"}),  # class taken from the scheme (属于 市直部门)
+        unit("商务局", {"1-1": "45", "1": "三档"}, "市直部门"),
+        unit("东镇", {"1-1": "50", "1": "否"}, "镇街"),
+    ])}
+    # 环保局: 40 + (30 × 100% + 20 × 90% = 48) + 镇街工作 not listed, 不适用 满分: 50 → 138
+    assert (scored["环保局"]["class"], scored["环保局"]["total"]) == ("市直部门", 138)
+    # 商务局: 45 + 50 × 80% = 40 + 50 → 135 (its item 1 is 三档 by the section's method, not 东镇's 是否)
+    assert scored["商务局"]["total"] == 135
+    # 东镇: 50 + 部门职责 not listed, 不适用 (default 计 0): 0 + its 1 否: 0 → 50
+    assert scored["东镇"]["total"] == 50
+    assert scored["东镇"]["tree"][1]["rule"].startswith("不适用")
+
+
+def test_membership_comes_from_the_scheme(tmp_path):
+    both = Both.of_text(SECTIONS, tmp_path)
+    # a 市直部门 the scheme gives no block: its section cannot be scored (V0116), never counted 0
+    s = both.score(unit("财政局", {"1-1": "50"}, "市直部门"))
+    assert s["total"] is None and [p["code"] for p in s["problems"]] == ["V0116"]
+    # 环保局 reported as 镇街 while the scheme says 属于 市直部门: V0115
+    s = both.score(unit("环保局", {"1-1": "40", "1": "一档", "2": "二档"}, "镇街"))
+    assert "V0115" in [p["code"] for p in s["problems"]]
+
+
+def test_malformed_sections_are_refused_at_their_place():
+    r = check("""
+    方案 "x" {
+      类别 部门职责 满分 10 单位自列 市直部门 { 1-1 "方案中的指标" 权重 10 }
+      类别 其他 满分 10 单位自列 没有的类 {}
+      单位类别 市直部门 {}
+      单位类别 镇街 {}
+      单位 "甲局" 属于 镇街 { 类别 部门职责 满分 10 { 指标 1 "甲" 分值 10 } }
+      单位 "乙局" 属于 市直部门 { 类别 部门职责 { 指标 1 "乙" 分值 8 } }
+    }
+    """)
+    # E0309 the scheme lists an item of it; E0204 an unknown class; E0309 a block declares its 满分
+    # again; E0310 甲局 belongs to 镇街; E0301 乙局's items sum to 8, not the declared 10
+    assert sorted(codes(r)) == [("E0204", 3, 20), ("E0301", 7, 24), ("E0309", 2, 29), ("E0309", 6, 27),
+                                ("E0310", 6, 22)]

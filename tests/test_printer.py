@@ -162,7 +162,7 @@ ATTR_SAMPLES: dict[str, object] = {
     "may_exceed": True, "applies": A.Has("口岸", S), "not_applicable": ("zero", Decimal("0")), "gate": _COND,
     "missing": _num("0"), "optional": True, "fields": (A.InputField(_n("已覆盖"), "count"), A.InputField(_n("应覆盖"), None)),
     "value": A.BinOp("/", A.Ref("已覆盖", S), A.Ref("应覆盖", S), S), "source": "市绩效办", "shared": True,
-    "level": "warning", "precision": A.Precision(2, "down"), "default": Decimal("-1"),
+    "level": "warning", "precision": A.Precision(2, "down"), "default": Decimal("-1"), "unit_items": _n("市直部门"),
 }
 CLAUSE_SAMPLES: dict[str, object] = {
     "cap": _num("100", True), "floor": _num("0"), "target": _num("100", True), "standard": _num("20", True),
@@ -338,7 +338,7 @@ ATTR_VALUES = {
                                                                                 st.none()),
     "fields": st.lists(st.builds(A.InputField, NAME_NODES, st.none() | st.sampled_from(
         ["count", "ratio", "tier", "rank", "points", "bool"])), min_size=1, max_size=3).map(tuple),
-    "source": TEXTS, "level": st.sampled_from(["error", "warning", "note"]),
+    "source": TEXTS, "level": st.sampled_from(["error", "warning", "note"]), "unit_items": st.none() | NAME_NODES,
     "precision": st.builds(A.Precision, st.integers(0, 6), st.sampled_from(["half_up", "down", "up"])),
 }
 ATTRS = st.lists(st.sampled_from(sorted(ATTR_VALUES)).flatmap(
