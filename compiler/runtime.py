@@ -551,6 +551,16 @@ def apply_rule(rule, weight, value, env):
     return points, text
 
 
+def decimals_of(leaf, points, rule):
+    """小数 规则: a reported score with more decimals than an item of its points may carry is refused
+    (V0117), or rounded when the rule says how."""
+    places, mode = leaf.places
+    if mode is None:
+        raise Problem("V0117", f"得分 {show(points)} 超过 小数 规则允许的 {places} 位小数（分值 {show(leaf.weight)} 的指标）")
+    kept = round_to(points, places, mode)
+    return kept, rule + f"；按 小数 规则保留 {places} 位：{show(kept)}"
+
+
 def split_bonus(rule, weight, points):
     """计入 G: (the item's points, the part above the rule's start that goes to the bonus group G)."""
     start = ZERO if rule.base_zero else weight
@@ -905,6 +915,8 @@ def leaf_line(leaf, env, pr):
             out["rule"] += f"取值 {show(value)}；"
             raw = value
         points, rule = apply_rule(leaf.rule, weight, raw, env)
+        if leaf.places is not None and (points * 10 ** leaf.places[0]).denominator != 1:
+            points, rule = decimals_of(leaf, points, rule)
         if leaf.rule.into is not None:
             points, bonus = split_bonus(leaf.rule, weight, points)
             out["bonus"] = {"into": leaf.rule.into, "points": bonus}

@@ -382,6 +382,13 @@ def _leaf_dim(leaf: ir.Leaf, units: frozenset[str] | None) -> Dim | None:
         hi, lo = _field_extremes(leaf)
         return Dim(leaf.key, "leaf", _fields_strategy(leaf), hi, lo, (), absent_ok, units=units)
     strat, best, worst, ladders = method_values(leaf.rule.method, w, leaf.key, leaf.key)
+    if leaf.places is not None and isinstance(leaf.rule.method, ir.Direct):  # 小数 规则: as many decimals as allowed
+        places = leaf.places[0]
+
+        def cut(t: str) -> str:
+            return text(R.round_to(Fraction(t), places, "down"))
+        strat, best, worst = strat.map(cut), cut(best), cut(worst)
+        ladders = [attrs.evolve(lad, rungs=tuple(dict.fromkeys(cut(r) for r in lad.rungs))) for lad in ladders]
     if leaf.value is not None:  # 取值 over the unit's values: the leaf's own result is not read as such
         ladders = []
     return Dim(leaf.key, "leaf", strat, best, worst, tuple(ladders), absent_ok, units=units)

@@ -434,6 +434,27 @@ class Veto:
 
 
 @attrs.frozen
+class DecimalRow:
+    """分值 <= 5: 2 位 (op and bound None: 其余)."""
+
+    op: str | None
+    bound: Num | None
+    places: int
+    span: Span
+
+
+@attrs.frozen
+class Decimals:
+    """小数 { 分值 <= 5: 2 位, 分值 >= 10: 0 位 } [四舍五入]: an item's declared points and a score reported
+    for it carry at most that many decimals (the first row its points meet); rounding: a reported score
+    with more is rounded so, else refused."""
+
+    rows: tuple[DecimalRow, ...]
+    rounding: str | None
+    span: Span
+
+
+@attrs.frozen
 class Gate:
     cond: Cond
     span: Span
@@ -477,7 +498,7 @@ class Meta:
 
 
 Stmt = Union[Category, InputDecl, GroupDecl, Formula, MethodDef, UnitClass, Rule, Invariant, Case,
-             Ranking, Grades, Veto, Gate, Exempt, Population, UnitBlock]
+             Ranking, Grades, Veto, Gate, Exempt, Population, UnitBlock, Decimals]
 
 
 @attrs.frozen

@@ -313,6 +313,7 @@ class Leaf:
     conditions: Conditions | None
     pure: bool  # its line depends only on its own result (no gate, 取值, or cross-unit value)
     default_expr: "Expr | None" = None  # 缺失 取 均值(指标 X, …): the points of a leaf not reported
+    places: tuple[int, str | None] | None = None  # 小数 规则: a reported score's decimals at most; rounding or refuse
 
 
 @attrs.frozen

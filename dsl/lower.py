@@ -193,6 +193,44 @@ class Lowering:
         self.methods = {n: m for n, m in scheme.methods.items()}
         self.keys = {n.key for r in (*scheme.roots, *scheme.unit_blocks) for n in r.walk()}
         self.yes_no_fields: set[str] = set()  # the 输入项 declared 是否 of the leaf being lowered
+        self.decimals = self.decimal_rule()
+
+    def decimal_rule(self) -> tuple[tuple[tuple[str | None, Fraction | None, int], ...], str | None] | None:
+        """小数 { 分值 <= 5: 2 位, … } [rounding]: ((op, bound, places), …) in order, the rounding of a
+        reported score with more decimals (None: refused). One statement; nothing after 其余."""
+        if not self.s.decimals:
+            return None
+        (first, src), *others = self.s.decimals
+        for again, again_src in others:
+            self.refuse(Refused("E0312", "小数 规则只写一条", "one decimals statement", again.span,
+                                "把各行写进同一个 小数 { … }"), again_src)
+        rows = []
+        for i, r in enumerate(first.rows):
+            if r.bound is None and i != len(first.rows) - 1:
+                self.refuse(Refused("E0312", "“其余”要写在 小数 规则的最后一行", "otherwise comes last", r.span), src)
+            rows.append((r.op, _f(r.bound), r.places))
+        return tuple(rows), first.rounding
+
+    def places_for(self, points: Fraction) -> tuple[int, str | None] | None:
+        """The decimals an item of these points may carry (the first row it meets), with the rounding."""
+        if self.decimals is None:
+            return None
+        rows, rounding = self.decimals
+        for op, bound, places in rows:
+            if bound is None or _meets(op, points, bound):
+                return places, rounding
+        return None
+
+    def check_places(self, node: M.Node) -> None:
+        """An indicator's or item's declared points within its own 小数 row (E0311)."""
+        if node.kind == M.CATEGORY or node.declared is None or node.points_place is None:
+            return
+        points = _fr(node.declared)
+        rule = self.places_for(points)
+        if rule is not None and (points * 10 ** rule[0]).denominator != 1:
+            raise Refused("E0311", f"{node.key} 的分值 {node.declared} 超过 小数 规则允许的 {rule[0]} 位小数",
+                          "declared points carry too many decimals", node.points_place.span,
+                          "按 小数 规则改写分值", node.points_place.source)
 
     def refuse(self, err: Refused, source: str) -> None:
         diag = error(err.code, err.message, err.gloss, err.span, err.source or source, hint=err.hint)
@@ -621,6 +659,7 @@ class Lowering:
         x = node.extra
         source = _source(node.place)
         try:
+            self.check_places(node)
             conditions = self.conditions(node, node.is_leaf)
             if node.is_leaf:
                 return self.leaf(node, source, conditions)
@@ -712,9 +751,10 @@ class Lowering:
         reported = value is None or fields is not None
         pure = (rule.gate is None and value is None and rule.into is None
                 and not isinstance(rule.method, (ir.VsBest, ir.Deviation)))
+        places = self.places_for(weight) if weight is not None and isinstance(rule.method, ir.Direct) else None
         return ir.Leaf(node.key, node.kind, node.text, source, weight, rule, low, high,
                        plain and isinstance(rule.method, ir.Direct), default, "optional" in x, fields, value,
-                       reported, _precision(node), conditions, pure, default_expr)
+                       reported, _precision(node), conditions, pure, default_expr, places)
 
     # ------------------------------------------------------------ the scheme
     def run(self) -> ir.Program | None:
@@ -1004,6 +1044,16 @@ class Lowering:
 
 _DIRECT = ir.Rule(ir.Direct(), None, None, True, None, None, None, False)
 _ATTR_WORDS = {"fields": "输入项", "value": "取值", "missing": "缺失 取", "optional": "可缺", "default": "默认"}
+
+
+def _meets(op: str | None, value: Fraction, bound: Fraction) -> bool:
+    match op:
+        case ">=": return value >= bound
+        case ">": return value > bound
+        case "<=": return value <= bound
+        case "<": return value < bound
+        case "!=": return value != bound
+        case _: return True
 
 
 def _walk(e):

@@ -850,6 +850,17 @@ class _Builder:
     def veto_exclude(self, ext, grade):
         return ("exclude", grade)
 
+    def decimals(self, ext, *parts):
+        rows = tuple(p for p in parts if isinstance(p, A.DecimalRow))
+        rounding = next((p for p in parts if p.__class__ is str), None)
+        return A.Decimals(rows, rounding, _span(ext))
+
+    def decimal_row(self, ext, cmp, amount, places, _wei=None):
+        return A.DecimalRow(_cmp(cmp), amount, int(number(places)), _span(ext))
+
+    def decimal_rest(self, ext, places, _wei=None):
+        return A.DecimalRow(None, None, int(number(places)), _span(ext))
+
     def gate_stmt(self, ext, cond):
         return A.Gate(cond, _span(ext))
 

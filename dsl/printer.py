@@ -545,6 +545,13 @@ class Printer:
             return "折算 百分制"
         raise PrintError(f"未知的元信息 {m.key!r}")
 
+    def decimals(self, s: A.Decimals) -> str:
+        if not s.rows:
+            raise PrintError("小数 至少要有一行")
+        rows = [(f"分值 {r.op} {self.amount(r.bound)}" if r.bound is not None and r.op is not None else "其余")
+                + f": {self.number(r.places)} 位" for r in s.rows]
+        return f"小数 {{ {', '.join(rows)} }}" + (f" {_ROUNDING[s.rounding]}" if s.rounding is not None else "")
+
     def _labelled(self, keyword: str, name: A.Name, label: str | None) -> str:
         return f"{keyword} {self.name(name.text)}" + (f" {self.string(label)}" if label is not None else "")
 
@@ -596,6 +603,8 @@ class Printer:
             return text + (f" 并列 {self.string(s.ties)}" if s.ties is not None else "")
         if isinstance(s, A.Grades):
             return self.grades(s)
+        if isinstance(s, A.Decimals):
+            return self.decimals(s)
         if isinstance(s, A.Veto):
             effect = f"等次 最高 {self.name(s.grade.text)}" if s.effect == "cap" else f"不评 {self.name(s.grade.text)}"
             if s.effect not in ("cap", "exclude"):
@@ -733,7 +742,7 @@ PRINTED = {
     A.Case: Printer.case, A.Ranking: Printer.one_line, A.Grade: Printer.grades, A.Quota: Printer.grades,
     A.Grades: Printer.grades, A.Veto: Printer.one_line, A.Gate: Printer.one_line, A.Exempt: Printer.one_line,
     A.PopUnit: Printer.pop_unit, A.Population: Printer.statement, A.UnitBlock: Printer.statement,
-    A.Meta: Printer.meta, A.Scheme: Printer.scheme,
+    A.Meta: Printer.meta, A.Scheme: Printer.scheme, A.Decimals: Printer.one_line, A.DecimalRow: Printer.decimals,
 }
 
 

@@ -245,6 +245,7 @@ class Resolver:
         named: dict = {}  # kind → {name: (decl, src)}, later files override earlier (templates first)
         rules: dict = {}
         invariants, cases, vetoes, gates, exempts, populations = [], [], [], [], [], []
+        decimals: list = []
         ranking = grades = None
         meta: dict = {}
         meta_src: dict = {}
@@ -321,6 +322,8 @@ class Resolver:
                     exempts.append((stmt, src))
                 elif isinstance(stmt, A.Population):
                     populations.append(stmt)
+                elif isinstance(stmt, A.Decimals):
+                    decimals.append((stmt, src))
             if not drafts:
                 drafts = file_drafts
             else:
@@ -348,7 +351,7 @@ class Resolver:
             vetoes=tuple(vetoes), gates=tuple(gates), exempts=tuple(exempts),
             populations=tuple(populations),
             assumptions=tuple(self.assumptions + self._method_assumptions(named.get("MethodDef", {}))),
-            source=main_src, chain=tuple(s for s, _ in files[1:]))
+            source=main_src, chain=tuple(s for s, _ in files[1:]), decimals=tuple(decimals))
 
     def _listed_sections(self, drafts: list, method) -> dict:
         """Categories declared 单位自列 → (the draft, the 评分 its items inherit from above it)."""

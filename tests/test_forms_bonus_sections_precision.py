@@ -135,3 +135,50 @@ def test_malformed_sections_are_refused_at_their_place():
     # again; E0310 甲局 belongs to 镇街; E0301 乙局's items sum to 8, not the declared 10
     assert sorted(codes(r)) == [("E0204", 3, 20), ("E0301", 7, 24), ("E0309", 2, 29), ("E0309", 6, 27),
                                 ("E0310", 6, 22)]
+
+
+# ---------------------------------------------------------------- 3. 小数: decimals by item size
+DECIMALS = """
+方案 "小数" {
+  类别 业务 满分 30 {
+    1-1 "小项" 权重 4.5
+    1-2 "中项" 权重 5.5
+    1-3 "大项" 权重 20
+    1-4 "算出的" 权重 0 可超分值 评分 { 每次 加 0.125 }
+  }
+  小数 { 分值 <= 5: 2 位, 分值 >= 10: 0 位 }ROUND
+}
+"""
+
+
+def test_reported_scores_with_too_many_decimals_are_refused_at_their_place(tmp_path):
+    both = Both.of_text(DECIMALS.replace("ROUND", ""), tmp_path)
+    # 4.25 (2 places, ≤ 5) + 5.125 (5.5 meets no row) + 18 (0 places) + 1 × 0.125 (computed: no rule) = 27.5
+    s = both.score(unit(values={"1-1": "4.25", "1-2": "5.125", "1-3": "18", "1-4": "1"}))
+    assert s["total"] == D("27.5")
+    # 4.125 has 3 places for a 4.5-point item; 18.5 has 1 for a 20-point one: both V0117, never rounded
+    s = both.score(unit(values={"1-1": "4.125", "1-2": "5", "1-3": "18.5", "1-4": "0"}))
+    assert s["total"] is None
+    assert [(p["code"], p["key"]) for p in s["problems"]] == [("V0117", "1-1"), ("V0117", "1-3")]
+
+
+def test_a_declared_rounding_rounds_instead(tmp_path):
+    both = Both.of_text(DECIMALS.replace("ROUND", " 四舍五入"), tmp_path)
+    # 4.125 → 4.13 (half up), 5 as given, 18.5 → 19, 1-4: 0 → 4.13 + 5 + 19 = 28.13
+    s = both.score(unit(values={"1-1": "4.125", "1-2": "5", "1-3": "18.5", "1-4": "0"}))
+    assert s["total"] == D("28.13")
+
+
+def test_declared_points_are_checked_and_the_rule_is_written_once():
+    r = check(DECIMALS.replace("ROUND", "").replace("权重 20", "权重 19.5").replace("权重 4.5", "权重 4.125")
+              .replace("满分 30 ", ""))
+    # 19.5 (≥ 10: no decimals) and 4.125 (≤ 5: 2 places) are refused where their points are written
+    assert codes(r) == [("E0311", 3, 14), ("E0311", 5, 14)]
+    r = check("""
+    方案 "x" {
+      类别 a 满分 1 { 1-1 "甲" 权重 1 }
+      小数 { 其余: 1 位, 分值 <= 5: 2 位 }
+      小数 { 分值 >= 10: 0 位 }
+    }
+    """)
+    assert codes(r) == [("E0312", 3, 8), ("E0312", 4, 3)]

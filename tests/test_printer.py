@@ -363,7 +363,11 @@ STATEMENTS = st.one_of(
     st.builds(A.MethodDef, NAME_NODES, METHODS, st.just(S)),
     st.builds(A.Rule, NAME_NODES, st.just("each"), st.lists(NAME_NODES, min_size=1, max_size=2).map(tuple),
               st.none() | CONDS, CONDS, ATTRS, st.just(S)),
-    st.builds(A.Gate, CONDS, st.just(S)))
+    st.builds(A.Gate, CONDS, st.just(S)),
+    st.builds(A.Decimals, st.lists(
+        st.builds(A.DecimalRow, st.sampled_from([">=", "<=", ">", "<", "!="]), AMOUNTS, st.integers(0, 6), st.just(S))
+        | st.builds(A.DecimalRow, st.none(), st.none(), st.integers(0, 6), st.just(S)), min_size=1, max_size=3).map(tuple),
+        st.none() | st.sampled_from(["half_up", "down", "up"]), st.just(S)))
 METAS = st.lists(st.one_of(
     st.builds(A.Meta, st.sampled_from(["docno", "issuer", "remark", "assume"]), TEXTS, st.just(S)),
     st.builds(A.Meta, st.sampled_from(["basis", "subject"]), STRING_LISTS, st.just(S)),
