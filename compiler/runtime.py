@@ -1385,6 +1385,8 @@ def rank_units(entries, spec):
             tied = i > 0 and members[i - 1]["total"] == e["total"]
             e["rank"] = members[i - 1]["rank"] if tied else i + 1
         _grade(members, spec)
+    if spec.quotas:
+        _quotas([e for e in entries if e["total"] is not None], spec)
     return entries
 
 
@@ -1403,18 +1405,38 @@ def _grade(members, spec):
                 if names.index(e["grade"]) < worst_allowed and worst_allowed < len(names):
                     e["grade"] = names[worst_allowed]
                     e["grade_notes"].append(f"{name}：等次降为 {e['grade']}")
-    for grade, op, share, _by_class in spec.quotas:
-        if grade not in names:
-            continue
-        limit = (len(members) * share).numerator // (len(members) * share).denominator
-        if op == "<":
-            limit = max(limit - (1 if len(members) * share == limit else 0), 0)
-        holders = [e for e in sorted(members, key=lambda e: e["rank"]) if e["grade"] == grade]
+
+
+def _quota_limit(n, op, share, mode):
+    """How many of `n` units a grade may hold: ≤ n × share (rounded down, or as declared), or < it."""
+    x = n * share
+    if op == "<":
+        return max(-((-x.numerator) // x.denominator) - 1, 0)
+    return int(round_to(x, 0, mode or "down"))
+
+
+def _quotas(entries, spec):
+    """比例 X <= p% [按 单位类别] [舍入]: in each group (the unit's class, or all units) at most ⌊n × p⌋ units
+    keep grade X, the best totals first; units tied with the first one over the limit are demoted with it
+    (the quota is never exceeded); the demoted take the next grade (whose own quota comes after)."""
+    names = [g[0] for g in spec.grades]
+    for grade, op, share, by_class, *rest in sorted(spec.quotas, key=lambda q: names.index(q[0])):
         nxt = names[names.index(grade) + 1] if names.index(grade) + 1 < len(names) else grade
-        for e in holders[limit:]:
-            e["grade"] = nxt
-            e["grade_notes"].append(f"{grade}比例不超过 {show(share * 100)}%（{len(members)} 个单位至多 {limit} 个），"
-                                    f"按名次降为 {nxt}")
+        groups = {}
+        for e in entries:
+            groups.setdefault(e["class"] if by_class else None, []).append(e)
+        for members in groups.values():
+            limit = _quota_limit(len(members), op, share, rest[0] if rest else None)
+            holders = sorted((e for e in members if e["grade"] == grade), key=lambda e: e["total"],
+                             reverse=not spec.ascending)
+            cut = limit
+            while 0 < cut < len(holders) and holders[cut - 1]["total"] == holders[cut]["total"]:
+                cut -= 1  # tied at the limit: none of the tied keeps it
+            for e in holders[cut:]:
+                e["grade"] = nxt
+                tied = "（与名额内最后一名并列，同降）" if cut < limit else ""
+                e["grade_notes"].append(f"{grade}比例{'小于' if op == '<' else '不超过'} {show(share * 100)}%"
+                                        f"（{len(members)} 个单位至多 {limit} 个），按得分降为 {nxt}{tied}")
 
 
 def rank_scores(prog, scores):

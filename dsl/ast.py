@@ -415,6 +415,7 @@ class Quota:
     amount: Num
     by_class: bool
     span: Span
+    rounding: str | None = None  # how n × p% becomes a number of units (None: rounded down)
 
 
 @attrs.frozen

@@ -433,7 +433,7 @@ class Ranking:
     by_class: bool
     ascending: bool
     grades: tuple[tuple[str, str | None, Fraction | None], ...]
-    quotas: tuple[tuple[str, str, Fraction, bool], ...]
+    quotas: tuple[tuple[str, str, Fraction, bool, str | None], ...]  # grade, op, share, by class, rounding
     vetoes: tuple[Veto, ...]
 
 

@@ -781,6 +781,7 @@ class Lowering:
         vetoes = self.each(s.vetoes, lambda v: ir.Veto(v[0].name.text, self.checked_cond(v[0].cond, v[0].span, "否决", True),
                                                       v[0].effect == "exclude", v[0].grade.text), lambda v: v[1])
         self.check_exempts()
+        quotas = self.quotas(s.grades)
         inputs = self.each(s.inputs.values(), self.input, lambda i: i.place.source)
         if any(d.severity is Severity.ERROR for d in self.diags):
             return None
@@ -797,7 +798,7 @@ class Lowering:
         ranking = ir.Ranking(
             bool(s.ranking and s.ranking.by_class), bool(s.ranking and s.ranking.ascending),
             tuple((g.name.text, g.op, _f(g.bound)) for g in grades.grades) if grades else (),
-            tuple((q.grade.text, q.op, _fr(q.amount), q.by_class) for q in grades.quotas) if grades else (),
+            quotas,
             tuple(vetoes))
         meta = (("title", s.title), ("year", s.year), ("source", s.source), ("templates", tuple(s.chain)),
                 ("docno", s.meta.get("docno")), ("total", Fraction(s.total())),
@@ -815,6 +816,20 @@ class Lowering:
             tuple((k, frozenset(c for c in [cls] if c is not None), na) for k, (cls, na) in sorted(listed.items())),
             tuple((u, tuple(secs)) for u, secs in sorted(sections.items())),
             tuple(sorted((u, c) for u, c in s.unit_block_classes.items() if c is not None)))
+
+    def quotas(self, grades: A.Grades | None) -> tuple[tuple[str, str, Fraction, bool, str | None], ...]:
+        """比例 X <= p% [按 单位类别] [舍入]: a share of the units (a percentage); at most (<=, <), and one per grade."""
+        out: list[tuple[str, str, Fraction, bool, str | None]] = []
+        for q in grades.quotas if grades else ():
+            problem = ("比例 只能限制至多多少（<= 或 <），不能写“至少”" if q.op not in ("<=", "<") else
+                       "比例 写百分数，如 优秀 <= 30%" if not q.amount.percent else
+                       "同一等次的比例写了两次" if any(o[0] == q.grade.text for o in out) else
+                       "“小于”的名额没有舍入（取小于 n × p 的最大整数）" if q.op == "<" and q.rounding else None)
+            if problem is not None:
+                self.refuse(Refused("E0503", problem, "this quota is not scored", q.span), self.s.source)
+                continue
+            out.append((q.grade.text, q.op, _fr(q.amount), q.by_class, q.rounding))
+        return tuple(out)
 
     def listed(self) -> dict[str, tuple[str | None, tuple[str, Fraction | None]]]:
         """单位自列 sections of the scheme's tree → (the unit class they are for, the points of a unit

@@ -836,10 +836,12 @@ class _Builder:
                         tuple(p for p in parts if isinstance(p, A.Quota)), _span(ext))
 
     def grade(self, ext, name, cmp=None, amount=None):
-        return A.Grade(name, str(cmp) if cmp is not None else None, amount, _span(ext))
+        return A.Grade(name, _cmp(cmp) if cmp is not None else None, amount, _span(ext))
 
-    def quota(self, ext, grade, cmp, amount, by_class=None):
-        return A.Quota(grade, _cmp(cmp), amount, by_class is not None, _span(ext))
+    def quota(self, ext, grade, cmp, amount, *rest):
+        rounding = next((p for p in rest if p.__class__ is str), None)
+        by_class = any(isinstance(p, _Marker) and p.tag == "by_class" for p in rest)
+        return A.Quota(grade, _cmp(cmp), amount, by_class, _span(ext), rounding)
 
     def veto(self, ext, name, cond, effect):
         return A.Veto(name, cond, effect[0], effect[1], _span(ext))

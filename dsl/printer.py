@@ -652,6 +652,7 @@ class Printer:
                 raise PrintError(f"比例的比较符 {q.op!r} 无法写出")
             text += f" 比例 {self.name(q.grade.text)} {q.op} {self.amount(q.amount)}"
             text += " 按 单位类别" if q.by_class else ""
+            text += f" {_ROUNDING[q.rounding]}" if q.rounding is not None else ""
         return text
 
     def entry(self, indent: int, e: Any) -> None:

@@ -182,3 +182,73 @@ def test_declared_points_are_checked_and_the_rule_is_written_once():
     }
     """)
     assert codes(r) == [("E0312", 3, 8), ("E0312", 4, 3)]
+
+
+# ---------------------------------------------------------------- 4. 等次 with quotas per class
+GRADES = """
+方案 "等次" {
+  类别 业务 满分 100 { 1-1 "任务" 权重 100 }
+  单位类别 局 {}
+  单位类别 镇 {}
+  得分 总分 = 业务
+  排名 依据 总分
+  等次 { 优秀 ≥ 90, 良好 >= 80, 合格 其余 } QUOTAS
+  否决 一票否优 若 有 事故 则 不评 优秀
+}
+"""
+UNITS = [("A", "局", "98"), ("B", "局", "95"), ("C", "局", "95"), ("D", "局", "92"), ("E", "局", "85"),
+         ("F", "局", "70"), ("G", "局", "91"), ("H", "镇", "99"), ("I", "镇", "93"), ("J", "镇", "60")]
+
+
+def _grades(tmp_path, quotas, facts=None):
+    both = Both.of_text(GRADES.replace("QUOTAS", quotas), tmp_path)
+    units = [unit(n, {"1-1": t, **(facts or {}).get(n, {})}, c) for n, c, t in UNITS]
+    return {s["unit"]: (s["rank"], s["grade"]) for s in both.rank(units)}
+
+
+def test_quotas_per_class_keep_the_best_and_demote_ties_at_the_limit_together(tmp_path):
+    got = _grades(tmp_path, "比例 优秀 <= 30% 按 单位类别 比例 良好 <= 50% 按 单位类别")
+    # ranked over all ten (no 按 单位类别 on 排名): H 99 1, A 98 2, B/C 95 3 (tied), I 93 5, D 92 6, G 91 7, …
+    # 局 (7 units): 优秀 at most ⌊7 × 30%⌋ = ⌊2.1⌋ = 2. Holders by total: A 98, B 95, C 95, D 92, G 91; the
+    # 2nd (B 95) ties the 3rd (C 95): neither keeps it → only A. B, C, D, G go to 良好.
+    # 良好 at most ⌊7 × 50%⌋ = 3: B 95, C 95, D 92, G 91, E 85 → B, C, D keep it; G, E go to 合格; F 合格.
+    # 镇 (3 units): 优秀 at most ⌊3 × 30%⌋ = 0 → H, I to 良好; 良好 at most ⌊1.5⌋ = 1 → H keeps it, I 合格; J 合格.
+    assert got == {"A": (2, "优秀"), "B": (3, "良好"), "C": (3, "良好"), "D": (6, "良好"), "G": (7, "合格"),
+                   "E": (8, "合格"), "F": (9, "合格"), "H": (1, "良好"), "I": (5, "合格"), "J": (10, "合格")}
+
+
+def test_a_quota_over_all_units_and_one_rounded_as_declared(tmp_path):
+    got = _grades(tmp_path, "比例 优秀 <= 30%")
+    # all ten: at most ⌊10 × 30%⌋ = 3 优秀; holders H 99, A 98, B 95, C 95, I 93, D 92, G 91: the 3rd (B) ties
+    # the 4th (C) → H and A keep 优秀; the others with 90 or more are 良好
+    assert {n for n, (_r, g) in got.items() if g == "优秀"} == {"H", "A"}
+    got = _grades(tmp_path, "比例 优秀 <= 50% 按 单位类别 四舍五入")
+    # 镇: 3 × 50% = 1.5, 四舍五入 → 2: H and I keep 优秀; 局: 7 × 50% = 3.5 → 4: A 98, B 95, C 95, D 92 (G 91 良好)
+    assert {n for n, (_r, g) in got.items() if g == "优秀"} == {"H", "I", "A", "B", "C", "D"}
+    got = _grades(tmp_path, "比例 优秀 < 30%")
+    # fewer than 10 × 30% = 3: at most 2 → H 99, A 98
+    assert {n for n, (_r, g) in got.items() if g == "优秀"} == {"H", "A"}
+
+
+def test_a_vetoed_unit_takes_no_place_in_the_quota(tmp_path):
+    got = _grades(tmp_path, "比例 优秀 <= 30% 按 单位类别", {"A": {"事故": "是"}})
+    # A is 良好 by the veto; 局's 优秀 at most 2 among B 95, C 95, D 92, G 91: B and C (not tied with D) keep it
+    assert [n for n in "ABCDG" if got[n][1] == "优秀"] == ["B", "C"] and got["A"][1] == "良好"
+
+
+def test_quotas_that_cannot_be_scored_are_refused():
+    r = check(GRADES.replace("QUOTAS", "比例 优秀 >= 10% 比例 良好 <= 3 比例 合格 < 50% 四舍五入"))
+    assert [c for c, _l, _c in codes(r)] == ["E0503", "E0503", "E0503"]
+
+
+def test_fmt_keeps_every_new_form():
+    """kaoping fmt writes each form back so that it reads the same (the round trip checks the AST)."""
+    from kaoping.dsl.printer import format_text
+
+    for text in (BONUS, SECTIONS, DECIMALS.replace("ROUND", " 进一"),
+                 GRADES.replace("QUOTAS", "比例 优秀 <= 30% 按 单位类别 四舍五入 比例 良好 < 50%")):
+        out, problems = format_text(text.strip() + "\n")
+        assert out is not None and problems == [], problems
+        assert format_text(out)[0] == out
+    out, _ = format_text(GRADES.replace("QUOTAS", "比例 优秀 <= 30% 按 单位类别 四舍五入").strip() + "\n")
+    assert "优秀 >= 90" in out and "比例 优秀 <= 30% 按 单位类别 四舍五入" in out  # ≥ written the canonical way
