@@ -252,3 +252,24 @@ def test_fmt_keeps_every_new_form():
         assert format_text(out)[0] == out
     out, _ = format_text(GRADES.replace("QUOTAS", "比例 优秀 <= 30% 按 单位类别 四舍五入").strip() + "\n")
     assert "优秀 >= 90" in out and "比例 优秀 <= 30% 按 单位类别 四舍五入" in out  # ≥ written the canonical way
+
+
+def test_the_bonus_is_reported_apart_in_the_explanation_and_the_json(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from kaoping.cli import main
+
+    scheme, results = tmp_path / "b.scheme", tmp_path / "b.json"
+    scheme.write_text(BONUS.strip() + "\n", encoding="utf-8")
+    results.write_text(json.dumps({"units": [{"name": "甲局", "values": {"5-1": 12}}]}), encoding="utf-8")
+    text = CliRunner().invoke(main, ["score", str(scheme), str(results)])
+    assert text.exit_code == 0, text.output
+    assert "超出部分 1 分计入 信息奖分" in text.output and "信息奖分 未填，按 0 计；指标 5-1 计入 1：1" in text.output
+    out = CliRunner().invoke(main, ["score", str(scheme), str(results), "--format", "json"])
+    u = json.loads(out.output)["units"][0]
+    leaf = u["breakdown"][0]["children"][0]
+    # 12 条: 5-1 keeps 20 (4 × 0.25 = 1 apart), 信息奖分 1, 总分 21
+    assert (leaf["points"], leaf["bonus"]) == ("20", {"into": "信息奖分", "points": "1"})
+    assert u["groups"][0]["children"][0]["kind"] == "bonus" and u["total"] == "21"
