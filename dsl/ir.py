@@ -385,7 +385,6 @@ class Group:
     may_negative: bool
     entries: tuple[Entry, ...]
     exempt: Cond | None = None  # 免扣 X 若 …: when it holds, a 扣分组 deducts nothing
-    bonus_from: tuple[str, ...] = ()  # the leaves whose 计入 this group: their points above the start
 
 
 @attrs.frozen

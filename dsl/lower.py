@@ -770,13 +770,8 @@ class Lowering:
                 sections.setdefault(b.unit or "", []).extend((b.key, n) for n in lowered)
                 continue
             blocks.setdefault(b.unit or "", []).extend(lowered)
-        owned = {u: blocks.get(u, []) + [n for _k, n in sections.get(u, [])] for u in {*blocks, *sections}}
+        owned = {u: blocks.get(u, []) + [n for _k, n in sections.get(u, [])] for u in sorted({*blocks, *sections})}
         groups = self.each(s.groups.values(), self.group, lambda g: g.place.source)
-        into: dict[str, list[str]] = {}
-        for n in ir.walk_nodes(tuple(tree) + tuple(x for b in owned.values() for x in b)):
-            if isinstance(n, ir.Leaf) and n.rule.into is not None:
-                into.setdefault(n.rule.into, []).append(n.key)
-        groups = [attrs.evolve(g, bonus_from=tuple(into.get(g.name, ()))) for g in groups]
         views = self.views()
         vetoes = self.each(s.vetoes, lambda v: ir.Veto(v[0].name.text, self.checked_cond(v[0].cond, v[0].span, "否决", True),
                                                       v[0].effect == "exclude", v[0].grade.text), lambda v: v[1])
