@@ -5,7 +5,7 @@ JSON contract (version 1), printed by `kaoping score --format json`:
   "problems": [{"code", "message", "key", "place"}],
   "formulas": {name: value}, "breakdown": [node…], "inputs": [node…], "groups": [node…]}],
  "ranking": [{"group", "unit", "total", "rank", "grade"}]}
-node: {"key", "kind", "label", "input", "rule", "points", "full", "clipped", "clip", "source",
+node: {"key", "kind", "label", "input", "rule", "points", "full", "clipped", "clip", "source", "bonus",
        "children": [node…]}. Every number is a string: an exact decimal ("87.35") or, when the
 decimal does not terminate, an exact fraction ("524/3").
 """
@@ -35,6 +35,7 @@ def _jsonable(value):
 def node_json(line: dict) -> dict:
     out = {k: _jsonable(line[k]) for k in ("key", "kind", "label", "input", "rule", "points", "full", "clipped",
                                            "clip", "source")}
+    out["bonus"] = _jsonable(line.get("bonus"))
     out["children"] = [node_json(c) for c in line["children"]]
     return out
 

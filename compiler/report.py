@@ -101,7 +101,7 @@ def _unit(score: dict, index: int) -> dict:
 
 def _rules(ranking: ir.Ranking) -> dict:
     grades = [{"grade": g, "rule": f"总分 {op} {_num(bound)}" if op else "其余"} for g, op, bound in ranking.grades]
-    quotas = [f"{g} {op} {_num(share * 100)}%" + ("（按单位类别）" if by_class else "") for g, op, share, by_class in ranking.quotas]
+    quotas = [f"{g} {op} {_num(share * 100)}%" + ("（按单位类别）" if by_class else "") for g, op, share, by_class, *_ in ranking.quotas]
     vetoes = [f"{v.name}：成立时" + (f"不评 {v.grade}" if v.exclude else f"等次最高 {v.grade}") for v in ranking.vetoes]
     order = ("按单位类别分别排名" if ranking.by_class else "全部单位一同排名") + ("，分数低者在前" if ranking.ascending else "，分数高者在前")
     return {"grades": grades, "quotas": quotas, "vetoes": vetoes, "order": order}

@@ -551,6 +551,24 @@ def apply_rule(rule, weight, value, env):
     return points, text
 
 
+def decimals_of(leaf, points, rule):
+    """小数 规则: a reported score with more decimals than an item of its points may carry is refused
+    (V0117), or rounded when the rule says how."""
+    places, mode = leaf.places
+    if mode is None:
+        raise Problem("V0117", f"得分 {show(points)} 超过 小数 规则允许的 {places} 位小数（分值 {show(leaf.weight)} 的指标）")
+    kept = round_to(points, places, mode)
+    return kept, rule + f"；按 小数 规则保留 {places} 位：{show(kept)}"
+
+
+def split_bonus(rule, weight, points):
+    """计入 G: (the item's points, the part above the rule's start that goes to the bonus group G)."""
+    start = ZERO if rule.base_zero else weight
+    if points <= start:
+        return points, ZERO
+    return start, points - start
+
+
 # ---------------------------------------------------------------- conditions
 def _passes(op, value, bound):
     if op == ">=":
@@ -662,6 +680,9 @@ class Env:
         self.failed = set()  # nodes whose line has a problem: never a value for a cross-unit aggregate
         self.staging = False  # reading values for the aggregates: a failed node has none
         self.done = {}
+        self.bonuses = []  # the lines of leaves whose part above the start goes to a bonus group (计入)
+        self.listed = {}  # 单位自列 section → (the classes that must list it, the points of a unit listing none)
+        self.sections = {}  # 单位自列 section → this unit's own (its block's items)
 
     def with_fields(self, fields):
         return Env(self.prog, self.unit_class, self.values, self.cross, self.pts, self.inputs, self.groups,
@@ -894,6 +915,14 @@ def leaf_line(leaf, env, pr):
             out["rule"] += f"取值 {show(value)}；"
             raw = value
         points, rule = apply_rule(leaf.rule, weight, raw, env)
+        if leaf.places is not None and (points * 10 ** leaf.places[0]).denominator != 1:
+            points, rule = decimals_of(leaf, points, rule)
+        if leaf.rule.into is not None:
+            points, bonus = split_bonus(leaf.rule, weight, points)
+            out["bonus"] = {"into": leaf.rule.into, "points": bonus}
+            if bonus:
+                rule += f"；超出部分 {show(bonus)} 分计入 {leaf.rule.into}"
+                env.bonuses.append(out)
     except Problem as p:
         _problem(pr, p.code, f"指标 {key}：{p.message}", key)
         out["rule"] = "结果无效"
@@ -1005,6 +1034,8 @@ def node_line(node, env, pr):
 
 
 def _node_line(node, env, pr):
+    if node.key in env.listed:  # 单位自列: this unit's own items, or none
+        return listed_line(node, env, pr)
     tag = node.tag
     if node.key in env.overrides:  # 单位类别 C { 指标 X 取 … }
         given = [n.key for n in [node, *(_below(node) if tag != "leaf" else ())] if n.key in env.values]
@@ -1022,6 +1053,26 @@ def _node_line(node, env, pr):
         out = sum_line(node, env, pr)
     else:
         out = open_line(node, env, pr)
+    env.pts[node.key] = (out["points"], out["full"])
+    return out
+
+
+def listed_line(node, env, pr):
+    """A 单位自列 section: the unit's own items (its block), else not applicable to it, or a problem
+    when its class must list them."""
+    own = env.sections.get(node.key)
+    if own is not None:
+        out = sum_line(own, env, pr)
+    else:
+        classes, (policy, amount) = env.listed[node.key]
+        out = line(node.key, node.kind, node.label, node.source, node.full)
+        if env.unit_class in classes:
+            _problem(pr, "V0116", f"{node.key} 由 {env.unit_class} 的单位自列指标，方案中却没有本单位的单位块", node.key)
+            out["rule"] = "缺少本单位的指标"
+        else:
+            out["points"] = (node.full or ZERO) if policy == "full" else (amount or ZERO)
+            out["rule"] = "不适用（本单位不列此项的指标），" + (
+                "按满分计" if policy == "full" else f"计 {show(out['points'])} 分")
     env.pts[node.key] = (out["points"], out["full"])
     return out
 
@@ -1131,16 +1182,44 @@ def prepare(prog, unit, cross, memo=None):
     values = unit.get("values") or {}
     cls = unit.get("class")
     pr = []
+    member = dict(prog.members).get(unit.get("name")) if prog.members else None
+    if member is not None and cls is None:
+        cls = member  # the class the scheme's 单位 block gives (属于)
+    elif member is not None and cls != member:
+        _problem(pr, "V0115", f"结果中单位类别为“{cls}”，方案的单位块写的是 属于 {member}", None)
     if prog.classes and cls not in prog.classes:
         _problem(pr, "V0105", f"单位类别“{cls}”未在方案中定义（可用：{'、'.join(prog.classes)}）", None)
     view = _view(prog, cls)
     inputs = {i.name: input_line(i, values, pr, i.name in view.needed) for i in prog.inputs}
     env = Env(prog, cls, values, cross, {}, inputs, {}, {f.name: f for f in view.every}, memo=memo)
     env.overrides = dict(view.overrides)
+    if prog.listed:
+        env.listed = {k: (classes, na) for k, classes, na in prog.listed}
+        env.sections = dict(dict(prog.unit_sections).get(unit.get("name"), ()))
     env.groups = {g.name: group_line(g, env, pr) for g in prog.groups}
     roots = tuple(prog.tree) + dict(prog.unit_trees).get(unit.get("name"), ())
     tree = [node_line(n, env, pr) for n in roots]
+    if env.bonuses:
+        fold_bonuses(prog, env)
     return env, pr, tree, view
+
+
+def fold_bonuses(prog, env):
+    """Each 计入 G part (a leaf's points above its start) joins the bonus group G as a line of its own;
+    the group's 上限 caps the reported entries and these parts together."""
+    caps = {g.name: g.cap for g in prog.groups}
+    for leaf in env.bonuses:
+        name, bonus = leaf["bonus"]["into"], leaf["bonus"]["points"]
+        g = env.groups[name]
+        part = line(leaf["key"], "bonus", leaf["label"], leaf["source"])
+        part["points"], part["rule"] = bonus, "超出部分计入"
+        g["children"].append(part)
+        total = g["points"] + (g["clipped"] or ZERO) + bonus
+        g["rule"] += f"；指标 {leaf['key']} 计入 {show(bonus)}"
+        g["points"], g["clipped"], g["clip"] = total, None, None
+        cap = caps[name]
+        if cap is not None and total > cap:
+            g["points"], g["clipped"], g["clip"] = cap, total - cap, f"超过上限 {show(cap)}，剪去 {show(total - cap)}"
 
 
 def score_unit(prog, unit, cross=None, memo=None):
@@ -1306,6 +1385,8 @@ def rank_units(entries, spec):
             tied = i > 0 and members[i - 1]["total"] == e["total"]
             e["rank"] = members[i - 1]["rank"] if tied else i + 1
         _grade(members, spec)
+    if spec.quotas:
+        _quotas([e for e in entries if e["total"] is not None], spec)
     return entries
 
 
@@ -1324,18 +1405,38 @@ def _grade(members, spec):
                 if names.index(e["grade"]) < worst_allowed and worst_allowed < len(names):
                     e["grade"] = names[worst_allowed]
                     e["grade_notes"].append(f"{name}：等次降为 {e['grade']}")
-    for grade, op, share, _by_class in spec.quotas:
-        if grade not in names:
-            continue
-        limit = (len(members) * share).numerator // (len(members) * share).denominator
-        if op == "<":
-            limit = max(limit - (1 if len(members) * share == limit else 0), 0)
-        holders = [e for e in sorted(members, key=lambda e: e["rank"]) if e["grade"] == grade]
+
+
+def _quota_limit(n, op, share, mode):
+    """How many of `n` units a grade may hold: ≤ n × share (rounded down, or as declared), or < it."""
+    x = n * share
+    if op == "<":
+        return max(-((-x.numerator) // x.denominator) - 1, 0)
+    return int(round_to(x, 0, mode or "down"))
+
+
+def _quotas(entries, spec):
+    """比例 X <= p% [按 单位类别] [舍入]: in each group (the unit's class, or all units) at most ⌊n × p⌋ units
+    keep grade X, the best totals first; units tied with the first one over the limit are demoted with it
+    (the quota is never exceeded); the demoted take the next grade (whose own quota comes after)."""
+    names = [g[0] for g in spec.grades]
+    for grade, op, share, by_class, *rest in sorted(spec.quotas, key=lambda q: names.index(q[0])):
         nxt = names[names.index(grade) + 1] if names.index(grade) + 1 < len(names) else grade
-        for e in holders[limit:]:
-            e["grade"] = nxt
-            e["grade_notes"].append(f"{grade}比例不超过 {show(share * 100)}%（{len(members)} 个单位至多 {limit} 个），"
-                                    f"按名次降为 {nxt}")
+        groups = {}
+        for e in entries:
+            groups.setdefault(e["class"] if by_class else None, []).append(e)
+        for members in groups.values():
+            limit = _quota_limit(len(members), op, share, rest[0] if rest else None)
+            holders = sorted((e for e in members if e["grade"] == grade), key=lambda e: e["total"],
+                             reverse=not spec.ascending)
+            cut = limit
+            while 0 < cut < len(holders) and holders[cut - 1]["total"] == holders[cut]["total"]:
+                cut -= 1  # tied at the limit: none of the tied keeps it
+            for e in holders[cut:]:
+                e["grade"] = nxt
+                tied = "（与名额内最后一名并列，同降）" if cut < limit else ""
+                e["grade_notes"].append(f"{grade}比例{'小于' if op == '<' else '不超过'} {show(share * 100)}%"
+                                        f"（{len(members)} 个单位至多 {limit} 个），按得分降为 {nxt}{tied}")
 
 
 def rank_scores(prog, scores):

@@ -129,7 +129,8 @@ def plan(program: ir.Program) -> Plan:
     json_only: list[tuple[str, str]] = []
     _tree_columns(program.tree, columns, json_only)
     blocks: dict[str, list[tuple[str, Column]]] = {}
-    for unit, nodes in program.unit_trees:
+    sections = [(u, tuple(n for _k, n in secs)) for u, secs in program.unit_sections]  # 单位自列: each unit's own
+    for unit, nodes in list(program.unit_trees) + sections:
         found: list[Column] = []
         _tree_columns(nodes, found, json_only)
         for column in found:

@@ -383,6 +383,13 @@ def _leaf_dim(leaf: ir.Leaf, units: frozenset[str] | None) -> Dim | None:
         hi, lo = _field_extremes(leaf)
         return Dim(leaf.key, "leaf", _fields_strategy(leaf), hi, lo, (), absent_ok, units=units)
     strat, best, worst, ladders = method_values(leaf.rule.method, w, leaf.key, leaf.key)
+    if leaf.places is not None and isinstance(leaf.rule.method, ir.Direct):  # 小数 规则: as many decimals as allowed
+        places = leaf.places[0]
+
+        def cut(t: str) -> str:
+            return text(R.round_to(Fraction(t), places, "down"))
+        strat, best, worst = strat.map(cut), cut(best), cut(worst)
+        ladders = [attrs.evolve(lad, rungs=tuple(dict.fromkeys(cut(r) for r in lad.rungs))) for lad in ladders]
     if leaf.value is not None:  # 取值 over the unit's values: the leaf's own result is not read as such
         ladders = []
     return Dim(leaf.key, "leaf", strat, best, worst, tuple(ladders), absent_ok, units=units)
@@ -474,12 +481,15 @@ def space(prog: ir.Program) -> Space:
         if dim is not None:
             dims.append(dim)
     seen_block: dict[str, int] = {}
-    for unit, nodes in prog.unit_trees:
+    owned = list(prog.unit_trees) + [(u, tuple(n for _k, n in secs)) for u, secs in prog.unit_sections]
+    for unit, nodes in owned:
         for n in ir.walk_nodes(nodes):
             dim = _node_dim(n, frozenset({unit}))
             if dim is None:
                 continue
             if n.key in seen_block and dims[seen_block[n.key]].strategy is dim.strategy:
+                first = dims[seen_block[n.key]]  # another unit's node of the same id and shape: it reports it too
+                dims[seen_block[n.key]] = attrs.evolve(first, units=(first.units or frozenset()) | {unit})
                 continue
             seen_block.setdefault(n.key, len(dims))
             dims.append(dim)
@@ -508,9 +518,10 @@ def space(prog: ir.Program) -> Space:
     classes: list[str | None] = list(prog.classes) or [None]
     blocks = dict(prog.block_classes)
     block_units = []
-    for unit, nodes in prog.unit_trees:
-        allowed: set[str | None] = set(classes)
-        for n in nodes:
+    members = dict(prog.members)
+    for unit in dict.fromkeys(u for u, _n in owned):
+        allowed: set[str | None] = set(classes) if unit not in members else {members[unit]}
+        for n in (x for u, ns in owned if u == unit for x in ns):
             if n.key in blocks:
                 allowed &= set(blocks[n.key])
         block_units.append((unit, tuple(c for c in classes if c in allowed) or tuple(classes)))

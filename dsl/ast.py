@@ -167,11 +167,11 @@ AttrKey = Literal[
     "full", "points", "weight", "cap", "counts_as", "declare", "method", "deadline", "leader", "owner", "person",
     "assessor", "basis", "remark", "locked", "no_level2", "exception", "assume", "printed_id", "not_summed",
     "range", "may_negative", "may_exceed", "applies", "not_applicable", "gate", "missing", "optional", "fields",
-    "value", "source", "shared", "level", "precision", "default"]
+    "value", "source", "shared", "level", "precision", "default", "unit_items"]
 ClauseKind = Literal[
     "cap", "floor", "target", "standard", "at_most", "at_most_add", "at_most_deduct", "step", "after", "short",
     "rest", "until_zero", "whole_steps", "mean", "drop_extremes", "promote", "keep", "direction", "ascending",
-    "value", "gate", "full", "quota", "assume"]
+    "value", "gate", "full", "quota", "assume", "into"]
 MethodKind = Literal[
     "tiers", "ratio", "efficacy", "ranges", "rank", "reverse_rank", "steps", "deviation", "highest", "panel",
     "quota", "direct", "yes_no", "sum", "vs_best", "not_below", "not_above", "based_on", "clauses"]
@@ -423,6 +423,7 @@ class Quota:
     amount: Num
     by_class: bool
     span: Span
+    rounding: str | None = None  # how n × p% becomes a number of units (None: rounded down)
 
 
 @attrs.frozen
@@ -438,6 +439,27 @@ class Veto:
     cond: Cond
     effect: str  # cap / exclude
     grade: Name
+    span: Span
+
+
+@attrs.frozen
+class DecimalRow:
+    """分值 <= 5: 2 位 (op and bound None: 其余)."""
+
+    op: str | None
+    bound: Num | None
+    places: int
+    span: Span
+
+
+@attrs.frozen
+class Decimals:
+    """小数 { 分值 <= 5: 2 位, 分值 >= 10: 0 位 } [四舍五入]: an item's declared points and a score reported
+    for it carry at most that many decimals (the first row its points meet); rounding: a reported score
+    with more is rounded so, else refused."""
+
+    rows: tuple[DecimalRow, ...]
+    rounding: str | None
     span: Span
 
 
@@ -485,7 +507,7 @@ class Meta:
 
 
 Stmt = Union[Category, InputDecl, GroupDecl, Formula, MethodDef, UnitClass, Rule, Invariant, Case,
-             Ranking, Grades, Veto, Gate, Exempt, Population, UnitBlock]
+             Ranking, Grades, Veto, Gate, Exempt, Population, UnitBlock, Decimals]
 
 
 @attrs.frozen

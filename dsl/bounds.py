@@ -343,6 +343,7 @@ class _Analysis:
         self.prog = prog
         self.nodes: dict[str, Interval] = {}
         self.declared: dict[str, Interval] = {}
+        self.listed = {k: na for k, _classes, na in prog.listed}  # 单位自列 → a unit listing none
 
     def node(self, n: ir.Node) -> Interval:
         if isinstance(n, ir.Leaf):
@@ -370,6 +371,9 @@ class _Analysis:
             out = round_interval(out, *n.precision)
         if n.key in dict(self.prog.block_classes):
             out = hull(out, point(ZERO))  # a unit block's section counts 0 for other units
+        if n.key in self.listed:  # 单位自列: any unit's own section (analysed first), or its 不适用 points
+            policy, amount = self.listed[n.key]
+            out = hull(self.nodes.get(n.key, point(ZERO)), point((n.full or ZERO) if policy == "full" else (amount or ZERO)))
         return _conditions(n.conditions, out, n.full)
 
 
@@ -379,6 +383,9 @@ def _rescaled(a: Interval, full: Fraction | None, rescale: bool) -> Interval:
 
 def analyse(prog: ir.Program) -> Bounds:
     an = _Analysis(prog)
+    for _unit, sections in prog.unit_sections:
+        for _key, n in sections:
+            an.node(n)
     roots = [an.node(n) for n in prog.tree]
     for _unit, nodes in prog.unit_trees:
         for n in nodes:

@@ -140,7 +140,8 @@ class Checker:
                         label="二级指标", related=(_rel(node.place, "声明“无二级指标”"),)))
         if node.kind == M.INDICATOR:
             self.check_deadline(node)
-        if node.kind == M.CATEGORY and self.s.kind == "scheme" and node.declared is not None and not node.leaves():
+        if (node.kind == M.CATEGORY and self.s.kind == "scheme" and node.declared is not None and not node.leaves()
+                and "unit_items" not in node.extra):
             self.out.append(note(
                 "N0302", f"类别 {node.key} 声明 {fmt(node.declared)} 分，但未列出指标", "category lists no indicators",
                 node.place.span, src, label="没有指标"))

@@ -277,6 +277,7 @@ class Rule:
     at_most_deduct: Fraction | None
     floor: Fraction | None  # 下限 (points)
     until_zero: bool  # 扣完为止
+    into: str | None = None  # 计入 G: the points above the start go to the bonus group G (docs/scoring.md)
 
 
 # ---------------------------------------------------------------- the tree
@@ -312,6 +313,7 @@ class Leaf:
     conditions: Conditions | None
     pure: bool  # its line depends only on its own result (no gate, 取值, or cross-unit value)
     default_expr: "Expr | None" = None  # 缺失 取 均值(指标 X, …): the points of a leaf not reported
+    places: tuple[int, str | None] | None = None  # 小数 规则: a reported score's decimals at most; rounding or refuse
 
 
 @attrs.frozen
@@ -431,7 +433,7 @@ class Ranking:
     by_class: bool
     ascending: bool
     grades: tuple[tuple[str, str | None, Fraction | None], ...]
-    quotas: tuple[tuple[str, str, Fraction, bool], ...]
+    quotas: tuple[tuple[str, str, Fraction, bool, str | None], ...]  # grade, op, share, by class, rounding
     vetoes: tuple[Veto, ...]
 
 
@@ -458,6 +460,12 @@ class Program:
     # a section only unit blocks declare → the classes (属于 X) of the units declaring it: a unit of
     # such a class must have its block; for other units the section does not apply (counts 0)
     block_classes: tuple[tuple[str, frozenset[str]], ...]
+    # 单位自列 sections: (key, the classes whose units must list it (none: the units that do), the points
+    # of a unit that lists none: ("zero", N) / ("full", None)); each unit's own lowered section; the
+    # class each 单位 block says its unit belongs to (属于)
+    listed: tuple[tuple[str, frozenset[str], tuple[str, Fraction | None]], ...] = ()
+    unit_sections: tuple[tuple[str, tuple[tuple[str, "Node"], ...]], ...] = ()
+    members: tuple[tuple[str, str], ...] = ()
 
 
 def walk_nodes(nodes):

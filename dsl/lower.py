@@ -61,6 +61,7 @@ def clause_word(kind: A.ClauseKind) -> str:
         case "full": return "满分"
         case "quota": return "配额"
         case "assume": return "假定"
+        case "into": return "计入"
         case _: assert_never(kind)
 
 
@@ -69,7 +70,7 @@ def attribute_effect(key: A.AttrKey) -> str:
     "score": changes the points of the node that carries it (or is refused there by the lowering);
     "check": checked by `kaoping check` only; "text": printed and inherited, never scored."""
     match key:
-        case ("full" | "points" | "weight" | "cap" | "counts_as" | "method" | "not_summed" | "range"
+        case ("full" | "points" | "weight" | "cap" | "counts_as" | "method" | "not_summed" | "range" | "unit_items"
               | "may_negative" | "may_exceed" | "applies" | "not_applicable" | "gate" | "missing" | "optional"
               | "fields" | "value" | "shared" | "precision" | "default"):
             return "score"
@@ -83,7 +84,7 @@ def attribute_effect(key: A.AttrKey) -> str:
 
 # Clauses every method takes (Rule), and those each kind of method takes besides.
 COMMON_CLAUSES: frozenset[A.ClauseKind] = frozenset(
-    ("gate", "value", "at_most", "at_most_add", "at_most_deduct", "until_zero", "assume"))
+    ("gate", "value", "at_most", "at_most_add", "at_most_deduct", "until_zero", "assume", "into"))
 _KIND_CLAUSES: dict[str, tuple[A.ClauseKind, ...]] = {
     "tiers": ("promote",), "ratio": ("cap",), "efficacy": ("floor", "target"), "ranges": (),
     "rank": ("after", "floor", "rest"), "reverse_rank": ("after", "floor", "rest"), "steps": ("floor",),
@@ -192,6 +193,44 @@ class Lowering:
         self.methods = {n: m for n, m in scheme.methods.items()}
         self.keys = {n.key for r in (*scheme.roots, *scheme.unit_blocks) for n in r.walk()}
         self.yes_no_fields: set[str] = set()  # the 输入项 declared 是否 of the leaf being lowered
+        self.decimals = self.decimal_rule()
+
+    def decimal_rule(self) -> tuple[tuple[tuple[str | None, Fraction | None, int], ...], str | None] | None:
+        """小数 { 分值 <= 5: 2 位, … } [rounding]: ((op, bound, places), …) in order, the rounding of a
+        reported score with more decimals (None: refused). One statement; nothing after 其余."""
+        if not self.s.decimals:
+            return None
+        (first, src), *others = self.s.decimals
+        for again, again_src in others:
+            self.refuse(Refused("E0312", "小数 规则只写一条", "one decimals statement", again.span,
+                                "把各行写进同一个 小数 { … }"), again_src)
+        rows = []
+        for i, r in enumerate(first.rows):
+            if r.bound is None and i != len(first.rows) - 1:
+                self.refuse(Refused("E0312", "“其余”要写在 小数 规则的最后一行", "otherwise comes last", r.span), src)
+            rows.append((r.op, _f(r.bound), r.places))
+        return tuple(rows), first.rounding
+
+    def places_for(self, points: Fraction) -> tuple[int, str | None] | None:
+        """The decimals an item of these points may carry (the first row it meets), with the rounding."""
+        if self.decimals is None:
+            return None
+        rows, rounding = self.decimals
+        for op, bound, places in rows:
+            if bound is None or _meets(op, points, bound):
+                return places, rounding
+        return None
+
+    def check_places(self, node: M.Node) -> None:
+        """An indicator's or item's declared points within its own 小数 row (E0311)."""
+        if node.kind == M.CATEGORY or node.declared is None or node.points_place is None:
+            return
+        points = _fr(node.declared)
+        rule = self.places_for(points)
+        if rule is not None and (points * 10 ** rule[0]).denominator != 1:
+            raise Refused("E0311", f"{node.key} 的分值 {node.declared} 超过 小数 规则允许的 {rule[0]} 位小数",
+                          "declared points carry too many decimals", node.points_place.span,
+                          "按 小数 规则改写分值", node.points_place.source)
 
     def refuse(self, err: Refused, source: str) -> None:
         diag = error(err.code, err.message, err.gloss, err.span, err.source or source, hint=err.hint)
@@ -371,7 +410,7 @@ class Lowering:
             applies = self.attempt(lambda: self.checked_cond(cond, place.span, "适用"), place.source)
         if "not_applicable" in x:
             (policy, amount), na_place = x["not_applicable"]
-            if "applies" not in x:
+            if "applies" not in x and "unit_items" not in x:
                 self.refuse(Refused("E0501", "写了 不适用 却没有 适用 条件", "not_applicable without applies",
                                     na_place.span), na_place.source)
             elif policy == "rescale":
@@ -482,7 +521,23 @@ class Lowering:
             add = deduct = None
         floor = _f(c["floor"].value) if "floor" in c and fam != "efficacy" else None
         gate = None if not gates else gates[0] if len(gates) == 1 else ir.All(tuple(gates))
-        return ir.Rule(core, gate, value, base_zero, add, deduct, floor, "until_zero" in c)
+        into = self.into(c["into"], entry_of) if "into" in c else None
+        return ir.Rule(core, gate, value, base_zero, add, deduct, floor, "until_zero" in c, into)
+
+    def into(self, clause: A.Clause, entry_of: M.Group | None) -> str:
+        """计入 G: the points above the rule's start go to the bonus group G, apart from the item's own."""
+        name: A.Name = clause.value
+        if entry_of is not None:
+            raise Refused("E0503", "组内项目的得分已计入本组，不再写 计入", "an entry is already its group's",
+                          clause.span)
+        group = self.s.groups.get(name.text)
+        if group is None:
+            raise Refused("E0204", f"计入 的“{name.text}”不是加分组", "into: not a bonus group", name.span,
+                          f"先声明 加分组 {name.text}，公式中写它的名称")
+        if group.kind == "deduct":
+            raise Refused("E0504", f"“{name.text}”是扣分组，超出部分只能计入加分组", "into a deduction group",
+                          name.span, f"写 加分组 {name.text}")
+        return name.text
 
     @staticmethod
     def check_table(kind: str, table: tuple[A.Row, ...], m: A.Method) -> None:
@@ -607,6 +662,7 @@ class Lowering:
         x = node.extra
         source = _source(node.place)
         try:
+            self.check_places(node)
             conditions = self.conditions(node, node.is_leaf)
             if node.is_leaf:
                 return self.leaf(node, source, conditions)
@@ -621,6 +677,8 @@ class Lowering:
                 return ir.Leaf(node.key, node.kind, node.text, source, None, _DIRECT, None, None, False, None,
                                False, None, None, True, None, None, False)
         children = tuple(self.node(c) for c in node.children)
+        if "unit_items" in x:  # 单位自列: each unit's own items replace it, per unit (run())
+            return self.sum(node, source, (), conditions)
         if node.kind == M.CATEGORY and not node.leaves():
             if "method" in x and x["method"][1].source == self.s.source:
                 self.diags.append(note(
@@ -697,29 +755,39 @@ class Lowering:
         if isinstance(rule.method, ir.VsBest):  # the best of this item's own values
             rule = attrs.evolve(rule, method=attrs.evolve(rule.method, best=ir.Cross("最大", "#" + node.key, None, None)))
         reported = value is None or fields is not None
-        pure = rule.gate is None and value is None and not isinstance(rule.method, (ir.VsBest, ir.Deviation))
+        pure = (rule.gate is None and value is None and rule.into is None
+                and not isinstance(rule.method, (ir.VsBest, ir.Deviation)))
+        places = self.places_for(weight) if weight is not None and isinstance(rule.method, ir.Direct) else None
         return ir.Leaf(node.key, node.kind, node.text, source, weight, rule, low, high,
                        plain and isinstance(rule.method, ir.Direct), default, "optional" in x, fields, value,
-                       reported, _precision(node), conditions, pure, default_expr)
+                       reported, _precision(node), conditions, pure, default_expr, places)
 
     # ------------------------------------------------------------ the scheme
     def run(self) -> ir.Program | None:
         s = self.s
         tree = self.each(s.roots, lambda r: self.node(r), lambda r: r.place.source)
         blocks: dict[str, list[ir.Node]] = {}
+        listed = self.listed()
+        sections: dict[str, list[tuple[str, ir.Node]]] = {}
         for b in s.unit_blocks:
             lowered = self.each([b], lambda r: self.node(r), lambda r: r.place.source)
+            if b.kind == M.CATEGORY and b.key in listed:  # a unit's own items of a 单位自列 section
+                self.check_member(b, listed[b.key][0])
+                sections.setdefault(b.unit or "", []).extend((b.key, n) for n in lowered)
+                continue
             blocks.setdefault(b.unit or "", []).extend(lowered)
+        owned = {u: blocks.get(u, []) + [n for _k, n in sections.get(u, [])] for u in sorted({*blocks, *sections})}
         groups = self.each(s.groups.values(), self.group, lambda g: g.place.source)
         views = self.views()
         vetoes = self.each(s.vetoes, lambda v: ir.Veto(v[0].name.text, self.checked_cond(v[0].cond, v[0].span, "否决", True),
                                                       v[0].effect == "exclude", v[0].grade.text), lambda v: v[1])
         self.check_exempts()
+        quotas = self.quotas(s.grades)
         inputs = self.each(s.inputs.values(), self.input, lambda i: i.place.source)
         if any(d.severity is Severity.ERROR for d in self.diags):
             return None
-        all_nodes = list(ir.walk_nodes(tree)) + [n for b in blocks.values() for n in ir.walk_nodes(b)]
-        stages, own = self.stages(tree, blocks, views, groups, vetoes)
+        all_nodes = list(ir.walk_nodes(tree)) + [n for b in owned.values() for n in ir.walk_nodes(b)]
+        stages, own = self.stages(tree, owned, views, groups, vetoes)
         if stages is None:
             return None
         known = {n.key for n in ir.walk_nodes(tree)} | set(s.inputs) | set(s.groups)
@@ -731,7 +799,7 @@ class Lowering:
         ranking = ir.Ranking(
             bool(s.ranking and s.ranking.by_class), bool(s.ranking and s.ranking.ascending),
             tuple((g.name.text, g.op, _f(g.bound)) for g in grades.grades) if grades else (),
-            tuple((q.grade.text, q.op, _fr(q.amount), q.by_class) for q in grades.quotas) if grades else (),
+            quotas,
             tuple(vetoes))
         meta = (("title", s.title), ("year", s.year), ("source", s.source), ("templates", tuple(s.chain)),
                 ("docno", s.meta.get("docno")), ("total", Fraction(s.total())),
@@ -742,8 +810,51 @@ class Lowering:
             tuple(tree), tuple("not_summed" not in r.flags for r in s.roots),
             tuple((u, tuple(ns)) for u, ns in sorted(blocks.items())), tuple(s.classes), tuple(inputs), tuple(groups),
             tuple(views), stages, own, ranking, frozenset(known),
-            tuple((u, frozenset(n.key for n in ir.walk_nodes(ns))) for u, ns in sorted(blocks.items())),
-            self.block_classes())
+            tuple((u, frozenset(n.key for n in ir.walk_nodes(ns)) | frozenset(
+                n.key for _k, sec in sections.get(u, ()) for n in ir.walk_nodes((sec,))))
+                  for u, ns in sorted({**{u: [] for u in sections}, **blocks}.items())),
+            self.block_classes(),
+            tuple((k, frozenset(c for c in [cls] if c is not None), na) for k, (cls, na) in sorted(listed.items())),
+            tuple((u, tuple(secs)) for u, secs in sorted(sections.items())),
+            tuple(sorted((u, c) for u, c in s.unit_block_classes.items() if c is not None)))
+
+    def quotas(self, grades: A.Grades | None) -> tuple[tuple[str, str, Fraction, bool, str | None], ...]:
+        """比例 X <= p% [按 单位类别] [舍入]: a share of the units (a percentage); at most (<=, <), and one per grade."""
+        out: list[tuple[str, str, Fraction, bool, str | None]] = []
+        for q in grades.quotas if grades else ():
+            problem = ("比例 只能限制至多多少（<= 或 <），不能写“至少”" if q.op not in ("<=", "<") else
+                       "比例 写百分数，如 优秀 <= 30%" if not q.amount.percent else
+                       "同一等次的比例写了两次" if any(o[0] == q.grade.text for o in out) else
+                       "“小于”的名额没有舍入（取小于 n × p 的最大整数）" if q.op == "<" and q.rounding else None)
+            if problem is not None:
+                self.refuse(Refused("E0503", problem, "this quota is not scored", q.span), self.s.source)
+                continue
+            out.append((q.grade.text, q.op, _fr(q.amount), q.by_class, q.rounding))
+        return tuple(out)
+
+    def listed(self) -> dict[str, tuple[str | None, tuple[str, Fraction | None]]]:
+        """单位自列 sections of the scheme's tree → (the unit class they are for, the points of a unit
+        that lists none: 不适用 计 N / 满分, else 0)."""
+        out: dict[str, tuple[str | None, tuple[str, Fraction | None]]] = {}
+        for r in self.s.roots:
+            for n in r.walk():
+                if n.kind == M.CATEGORY and "unit_items" in n.extra:
+                    cls: A.Name | None = n.extra["unit_items"][0]
+                    if cls is not None and cls.text not in self.s.classes:
+                        self.refuse(Refused("E0204", f"单位自列 的“{cls.text}”不是单位类别", "unknown unit class",
+                                            cls.span), n.extra["unit_items"][1].source)
+                    na = n.extra["not_applicable"][0] if "not_applicable" in n.extra else ("zero", Decimal(0))
+                    out.setdefault(n.key, (cls.text if cls is not None else None, (na[0], _f(na[1]))))
+        return out
+
+    def check_member(self, b: M.Node, cls: str | None) -> None:
+        """A unit block filling a section for one unit class belongs to that class (属于 …)."""
+        own = self.s.unit_block_classes.get(b.unit)
+        if cls is not None and own != cls:
+            self.refuse(Refused(
+                "E0310", f"类别 {b.key} 由 {cls} 的单位自列，单位“{b.unit}”" + (f"属于 {own}" if own else "没有写 属于"),
+                "the unit's class is not the section's", b.place.span,
+                f"单位块写 单位 \"{b.unit}\" 属于 {cls}，或删去它的 类别 {b.key}"), b.place.source)
 
     def each(self, items: Iterable, lower, source_of) -> list:
         out = []
@@ -949,6 +1060,16 @@ class Lowering:
 
 _DIRECT = ir.Rule(ir.Direct(), None, None, True, None, None, None, False)
 _ATTR_WORDS = {"fields": "输入项", "value": "取值", "missing": "缺失 取", "optional": "可缺", "default": "默认"}
+
+
+def _meets(op: str | None, value: Fraction, bound: Fraction) -> bool:
+    match op:
+        case ">=": return value >= bound
+        case ">": return value > bound
+        case "<=": return value <= bound
+        case "<": return value < bound
+        case "!=": return value != bound
+        case _: return True
 
 
 def _walk(e):

@@ -186,6 +186,7 @@ class Scheme:
     assumptions: tuple[Assumption, ...]
     source: str  # the main file's name
     chain: tuple[str, ...]  # templates inherited, nearest first
+    decimals: tuple[tuple[A.Decimals, str], ...] = ()  # 小数 { … } statements (one allowed), with their file
 
     def categories(self):
         """Every category node by name (the tree's and unit blocks')."""

@@ -447,6 +447,9 @@ class _Builder:
             value = _DEADLINES[tok[1]] = A.Deadline(tok[1].translate(_FULLWIDTH), False)
         return value
 
+    def attr_unit_items(self, ext, name=None):
+        return A.Attr("unit_items", name, _span(ext))
+
     def attr_exception(self, ext, rule, reason):
         return A.Attr("exception", A.ExceptionNote(rule, _string(reason)), _span(ext))
 
@@ -642,6 +645,9 @@ class _Builder:
     def c_assume(self, ext, s):
         return A.Clause("assume", _string(s), _span(ext))
 
+    def c_into(self, ext, name):
+        return A.Clause("into", name, _span(ext))
+
     def c_promote(self, ext, num):
         return A.Clause("promote", int(number(num)), _span(ext))
 
@@ -829,10 +835,12 @@ class _Builder:
                         tuple(p for p in parts if isinstance(p, A.Quota)), _span(ext))
 
     def grade(self, ext, name, cmp=None, amount=None):
-        return A.Grade(name, str(cmp) if cmp is not None else None, amount, _span(ext))
+        return A.Grade(name, _cmp(cmp) if cmp is not None else None, amount, _span(ext))
 
-    def quota(self, ext, grade, cmp, amount, by_class=None):
-        return A.Quota(grade, _cmp(cmp), amount, by_class is not None, _span(ext))
+    def quota(self, ext, grade, cmp, amount, *rest):
+        rounding = next((p for p in rest if p.__class__ is str), None)
+        by_class = any(isinstance(p, _Marker) and p.tag == "by_class" for p in rest)
+        return A.Quota(grade, _cmp(cmp), amount, by_class, _span(ext), rounding)
 
     def veto(self, ext, name, cond, effect):
         return A.Veto(name, cond, effect[0], effect[1], _span(ext))
@@ -842,6 +850,17 @@ class _Builder:
 
     def veto_exclude(self, ext, grade):
         return ("exclude", grade)
+
+    def decimals(self, ext, *parts):
+        rows = tuple(p for p in parts if isinstance(p, A.DecimalRow))
+        rounding = next((p for p in parts if p.__class__ is str), None)
+        return A.Decimals(rows, rounding, _span(ext))
+
+    def decimal_row(self, ext, cmp, amount, places, _wei=None):
+        return A.DecimalRow(_cmp(cmp), amount, int(number(places)), _span(ext))
+
+    def decimal_rest(self, ext, places, _wei=None):
+        return A.DecimalRow(None, None, int(number(places)), _span(ext))
 
     def gate_stmt(self, ext, cond):
         return A.Gate(cond, _span(ext))

@@ -52,14 +52,14 @@ ATTR_KEYWORDS: dict[str, str] = {
     "exception": "例外", "assume": "假定", "printed_id": "原号", "not_summed": "不计入总分", "range": "范围",
     "may_negative": "可为负", "may_exceed": "可超分值", "applies": "适用", "not_applicable": "不适用",
     "gate": "门槛", "missing": "缺失", "optional": "可缺", "fields": "输入项", "value": "取值", "source": "来源",
-    "shared": "全体", "level": "级别", "precision": "精度", "default": "默认",
+    "shared": "全体", "level": "级别", "precision": "精度", "default": "默认", "unit_items": "单位自列",
 }
 CLAUSE_KEYWORDS: dict[str, str] = {
     "cap": "上限", "floor": "下限", "target": "目标", "standard": "标准", "at_most": "最多",
     "at_most_add": "最多 加", "at_most_deduct": "最多 扣", "step": "", "after": "此后", "short": "不足",
     "rest": "其余", "until_zero": "扣完为止", "whole_steps": "整档", "mean": "平均", "drop_extremes": "去掉最高最低",
     "promote": "可晋档", "keep": "保留", "direction": "方向", "ascending": "升序", "value": "取值", "gate": "门槛",
-    "full": "满分", "quota": "配额", "assume": "假定",
+    "full": "满分", "quota": "配额", "assume": "假定", "into": "计入",
 }
 METHOD_KEYWORDS: dict[str, str] = {
     "tiers": "分档", "ratio": "按比例", "efficacy": "功效", "ranges": "区间", "rank": "排名",
@@ -286,6 +286,8 @@ class Printer:
             if not parts:
                 raise PrintError("声明 至少要有一个个数")
             return f"{word} {' '.join(parts)}"
+        if key == "unit_items":
+            return word if v is None else f"{word} {self.name(v.text)}"
         if key == "method":
             if isinstance(v, A.Name):
                 return f"{word} {self.name(v.text)}"
@@ -430,6 +432,8 @@ class Printer:
             return f"{word} {self.cond(v)}"
         if kind == "assume":
             return f"{word} {self.string(v)}"
+        if kind == "into":
+            return f"{word} {self.name(v.text)}"
         if kind == "promote":
             return f"{word} {self.number(v)}"
         if kind == "keep":
@@ -543,6 +547,13 @@ class Printer:
             return "折算 百分制"
         raise PrintError(f"未知的元信息 {m.key!r}")
 
+    def decimals(self, s: A.Decimals) -> str:
+        if not s.rows:
+            raise PrintError("小数 至少要有一行")
+        rows = [(f"分值 {r.op} {self.amount(r.bound)}" if r.bound is not None and r.op is not None else "其余")
+                + f": {self.number(r.places)} 位" for r in s.rows]
+        return f"小数 {{ {', '.join(rows)} }}" + (f" {_ROUNDING[s.rounding]}" if s.rounding is not None else "")
+
     def _labelled(self, keyword: str, name: A.Name, label: str | None) -> str:
         return f"{keyword} {self.name(name.text)}" + (f" {self.string(label)}" if label is not None else "")
 
@@ -595,6 +606,8 @@ class Printer:
             return text + (f" 并列 {self.string(s.ties)}" if s.ties is not None else "")
         if isinstance(s, A.Grades):
             return self.grades(s)
+        if isinstance(s, A.Decimals):
+            return self.decimals(s)
         if isinstance(s, A.Veto):
             effect = f"等次 最高 {self.name(s.grade.text)}" if s.effect == "cap" else f"不评 {self.name(s.grade.text)}"
             if s.effect not in ("cap", "exclude"):
@@ -642,6 +655,7 @@ class Printer:
                 raise PrintError(f"比例的比较符 {q.op!r} 无法写出")
             text += f" 比例 {self.name(q.grade.text)} {q.op} {self.amount(q.amount)}"
             text += " 按 单位类别" if q.by_class else ""
+            text += f" {_ROUNDING[q.rounding]}" if q.rounding is not None else ""
         return text
 
     def entry(self, indent: int, e: Any) -> None:
@@ -728,7 +742,7 @@ PRINTED = {
     A.Case: Printer.case, A.Ranking: Printer.one_line, A.Grade: Printer.grades, A.Quota: Printer.grades,
     A.Grades: Printer.grades, A.Veto: Printer.one_line, A.Gate: Printer.one_line, A.Exempt: Printer.one_line,
     A.PopUnit: Printer.pop_unit, A.Population: Printer.statement, A.UnitBlock: Printer.statement,
-    A.Meta: Printer.meta, A.Scheme: Printer.scheme,
+    A.Meta: Printer.meta, A.Scheme: Printer.scheme, A.Decimals: Printer.one_line, A.DecimalRow: Printer.decimals,
 }
 
 

@@ -26,12 +26,14 @@ _LOCK_FREE = ("leader", "owner", "person", "deadline", "remark", "assessor")
 _FLAG_KEYS = frozenset(("locked", "no_level2", "not_summed", "may_negative", "may_exceed", "optional"))
 _COMMON = ("assume", "remark", "basis")
 _SCORING_KEYS = ("gate", "applies", "not_applicable", "fields", "value", "missing", "optional", "range",
-                 "may_negative", "may_exceed", "cap", "precision", "method", "counts_as", "default", "declared")
+                 "may_negative", "may_exceed", "cap", "precision", "method", "counts_as", "default", "declared",
+                 "unit_items")
 _NODE = ("full", "points", "weight", "cap", "method", "deadline", "leader", "owner", "person", "assessor",
          "exception", "printed_id", "not_summed", "precision", "default") + _COMMON
 # Which attributes each declaration takes (E0209 for the others, never silently ignored).
 APPLIES = {kind: frozenset(keys) for kind, keys in {
-    "category": _NODE + ("counts_as", "declare", "locked", "no_level2", "applies", "not_applicable", "gate"),
+    "category": _NODE + ("counts_as", "declare", "locked", "no_level2", "applies", "not_applicable", "gate",
+                         "unit_items"),
     "indicator": _NODE + ("range", "may_negative", "may_exceed", "applies", "not_applicable", "gate", "missing",
                           "optional", "fields", "value", "declare"),
     "input": ("full", "points", "source", "shared", "optional", "missing", "default") + _COMMON,
@@ -47,7 +49,7 @@ ATTR_WORDS = {
     "assume": "假定", "printed_id": "原号", "not_summed": "不计入总分", "range": "范围", "may_negative": "可为负",
     "may_exceed": "可超分值", "applies": "适用", "not_applicable": "不适用", "gate": "门槛", "missing": "缺失",
     "optional": "可缺", "fields": "输入项", "value": "取值", "source": "来源", "shared": "全体", "level": "级别",
-    "precision": "精度", "default": "默认",
+    "precision": "精度", "default": "默认", "unit_items": "单位自列",
 }
 KIND_WORDS = {M.CATEGORY: "类别", M.INDICATOR: "指标", M.ITEM: "二级指标"}
 
@@ -244,6 +246,7 @@ class Resolver:
         rules: dict = {}
         invariants: dict = {}  # a scheme's 性质 replaces its template's of the same name
         cases, vetoes, gates, exempts, populations = [], [], [], [], []
+        decimals: list = []
         ranking = grades = None
         meta: dict = {}
         meta_src: dict = {}
@@ -324,13 +327,20 @@ class Resolver:
                     exempts.append((stmt, src))
                 elif isinstance(stmt, A.Population):
                     populations.append(stmt)
+                elif isinstance(stmt, A.Decimals):
+                    decimals.append((stmt, src))
             if not drafts:
                 drafts = file_drafts
             else:
                 self._mark_locked(drafts)
                 self._merge(drafts, file_drafts)
         roots = tuple(self._freeze(d, None, {}, 0) for d in drafts)
-        units = tuple(self._freeze(d, None, {}, 1 if d.kind != M.CATEGORY else 0) for d in unit_drafts)
+        sections = self._listed_sections(drafts, None)
+        for d in unit_drafts:
+            if d.kind == M.CATEGORY and d.key in sections:
+                self._fill_section(d, sections[d.key][0])
+        units = tuple(self._freeze(d, sections[d.key][1] if d.kind == M.CATEGORY and d.key in sections else None,
+                                   {}, 1 if d.kind != M.CATEGORY else 0) for d in unit_drafts)
         main_src, main = files[0]
         return M.Scheme(
             kind=main.kind, title=main.title, year=main.year, meta=meta, precision=precision, rescale=rescale,
@@ -346,7 +356,41 @@ class Resolver:
             vetoes=tuple(vetoes), gates=tuple(gates), exempts=tuple(exempts),
             populations=tuple(populations),
             assumptions=tuple(self.assumptions + self._method_assumptions(named.get("MethodDef", {}))),
-            source=main_src, chain=tuple(s for s, _ in files[1:]))
+            source=main_src, chain=tuple(s for s, _ in files[1:]), decimals=tuple(decimals))
+
+    def _listed_sections(self, drafts: list, method) -> dict:
+        """Categories declared 单位自列 → (the draft, the 评分 its items inherit from above it)."""
+        out: dict = {}
+        for d in drafts:
+            if d.kind != M.CATEGORY:
+                continue
+            own = d.attrs["method"][0] if "method" in d.attrs else method
+            if "unit_items" in d.attrs:
+                out.setdefault(d.key, (d, method))
+                for c in d.children:  # its items are the units' own: none in the scheme's tree
+                    self.diags.append(error(
+                        "E0309", f"类别 {d.key} 由各单位自列指标（单位自列），方案中不列它的指标",
+                        "a section the units fill lists no items of its own", c.place.span, c.place.source,
+                        label="方案中的指标", related=(M_related(d.attrs["unit_items"][1], "单位自列"),),
+                        hint=f"把指标写进各单位的块：单位 \"名称\" {{ 类别 {d.key} {{ … }} }}"))
+            for k, v in self._listed_sections(d.children, own).items():
+                out.setdefault(k, v)
+        return out
+
+    def _fill_section(self, d: _Draft, section: _Draft) -> None:
+        """A unit block's 类别 C of a 单位自列 section: C's points, method and conditions, declared once."""
+        for k, (_v, place) in [(k, v) for k, v in d.attrs.items() if k in _SCORING_KEYS or k == "declare"]:
+            self.diags.append(error(
+                "E0309", f"类别 {d.key} 的“{ATTR_WORDS.get(k, '分值')}”在方案中声明一次（单位自列），单位块中只列指标",
+                "a unit's section takes what the scheme declares", place.span, place.source, label="重复声明",
+                related=(M_related(section.place, "在此声明"),), hint="删去单位块中的这一属性"))
+            del d.attrs[k]
+        for k, v in section.attrs.items():
+            if k == "unit_items" or (k == "not_applicable" and "applies" not in section.attrs):
+                continue  # 不适用 alone is for the units that list no items (lower.py)
+            d.attrs.setdefault(k, (v[0], d.place) if k == "declared" else v)  # its sum is checked at the block
+        if d.text is None:
+            d.text = section.text
 
     def _defined_twice(self, name: A.Name, first: A.Name, src: str) -> None:
         self.diags.append(error(

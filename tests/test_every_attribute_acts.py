@@ -30,6 +30,7 @@ TREE = """
     指标 2 "无下级" 分值 4 {solo}
   }}
   类别 d 满分 5 {{}}
+  加分组 奖分
   {extra}
 }}
 """
@@ -50,6 +51,7 @@ NODE_CASES = [
     ("category", "默认 1", {"cat": "默认 1"}, {}),
     ("category", "缺失 取 1", {"cat": "缺失 取 1"}, {}),
     ("category", "可缺", {"cat": "可缺"}, {}),
+    ("category", "单位自列", {"cat": "单位自列"}, {}),  # c lists items in the scheme: E0309
     ("indicator", "分值 5", {"ind": "分值 5"}, {}),
     ("indicator", "上限 5", {"ind": "上限 5"}, {"1-1": "4"}),
     ("indicator", "不计入总分", {"ind": "不计入总分"}, {}),
@@ -105,6 +107,7 @@ CLAUSE_CASES = [
     ("count", "配额 4 次 不足 每次 扣 1", "最多 扣 1", "1", ""),
     ("count", "配额 2 次", "此后 每次 加 1", "3", "可超分值"),
     ("count", "每次 加 1", "最多 加 2", "3", ""),
+    ("count", "配额 2 次 此后 每次 加 1", "计入 奖分", "3", "可超分值"),  # 1-1 keeps 4, 奖分 1 (not in the total)
     ("count", "每次 扣 1", "下限 3", "3", ""),
     ("levels", "配额 { 省级 1, 市级 1 } 此后 每篇 { 省级 加 1, 市级 加 0.5 }", "最多 加 1",
      {"省级": "2", "市级": "3"}, "可超分值"),
@@ -214,7 +217,8 @@ def test_the_cases_cover_every_scoring_attribute_at_every_place_it_attaches():
     words = {"full": same, "points": same, "weight": same, "cap": "上限", "counts_as": "计分", "method": "评分",
              "not_summed": "不计入总分", "range": "范围", "may_negative": "可为负", "may_exceed": "可超分值",
              "applies": "适用", "not_applicable": "不适用", "gate": "门槛", "missing": "缺失", "optional": "可缺",
-             "fields": "输入项", "value": "取值", "precision": "精度", "default": "默认", "shared": "全体"}
+             "fields": "输入项", "value": "取值", "precision": "精度", "default": "默认", "shared": "全体",
+             "unit_items": "单位自列"}
     for kind, places in (("category", ("category",)), ("indicator", ("indicator", "leaf"))):
         for key in scoring & APPLIES[kind]:
             for place in places:
@@ -224,3 +228,46 @@ def test_the_cases_cover_every_scoring_attribute_at_every_place_it_attaches():
     clause_words = {L.clause_word(k) for k in typing.get_args(A.ClauseKind)} - {"假定", "平均", "每 … 扣/加"}
     written = " ".join(f"{c[1]} {c[2]}" for c in CLAUSE_CASES)
     assert [w for w in clause_words if w.split()[0] not in written] == []
+
+
+# Statements' own parameters (小数 rows and rounding, 比例's class and rounding): written or not, the score
+# or the grades differ in both back ends, or the scheme is refused.
+STATEMENTS = """
+方案 "s" {{
+  类别 c 满分 20 {{ 1-1 "甲" 权重 4 1-2 "乙" 权重 16 }}
+  单位类别 局 {{}}
+  单位类别 镇 {{}}
+  排名 依据 总分
+  得分 总分 = c
+  等次 {{ 优秀 >= 15, 合格 其余 }} {quota}
+  {extra}
+}}
+"""
+
+
+@pytest.mark.parametrize("slot, base, written, units", [
+    ("extra", "", "小数 { 分值 <= 5: 1 位 }", [("甲", "局", "3.25", "14")]),
+    ("extra", "小数 { 分值 <= 5: 1 位 }", "小数 { 分值 <= 5: 1 位 } 四舍五入", [("甲", "局", "3.25", "14")]),
+    ("extra", "", "小数 { 其余: 0 位 }", [("甲", "局", "3", "14.5")]),
+    ("quota", "", "比例 优秀 <= 50%", [("甲", "局", "4", "16"), ("乙", "局", "4", "15"), ("丙", "镇", "4", "14")]),
+    ("quota", "比例 优秀 <= 50%", "比例 优秀 <= 50% 按 单位类别",  # 甲 乙 优秀 over all; 甲 丙 by class
+     [("甲", "局", "4", "16"), ("乙", "局", "4", "15"), ("丙", "镇", "4", "14"), ("丁", "镇", "4", "13")]),
+    ("quota", "比例 优秀 <= 50% 按 单位类别", "比例 优秀 <= 50% 按 单位类别 四舍五入",
+     [("甲", "局", "4", "16"), ("乙", "局", "4", "15"), ("丙", "局", "4", "14")]),
+])
+def test_every_statement_parameter_acts_or_is_refused(slot, base, written, units, tmp_path):
+    results = [unit(n, {"1-1": a, "1-2": b}, c) for n, c, a, b in units]
+
+    def outcome(text, folder):
+        r = check(text)
+        if not r.ok:
+            return "refused", [d.code for d in r.errors]
+        folder.mkdir(parents=True, exist_ok=True)
+        scored = Both(r, folder).rank(results)
+        return "scored", [(s["total"], s["grade"], s["problems"] and s["problems"][0]["code"]) for s in scored]
+
+    fill = {"quota": "", "extra": ""}
+    before = outcome(STATEMENTS.format(**{**fill, slot: base}), tmp_path / "a")
+    after = outcome(STATEMENTS.format(**{**fill, slot: written}), tmp_path / "b")
+    assert before[0] == "scored", before
+    assert after[0] == "refused" or after != before, f"{written} changed nothing: {after}"

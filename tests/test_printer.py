@@ -162,7 +162,7 @@ ATTR_SAMPLES: dict[str, object] = {
     "may_exceed": True, "applies": A.Has("口岸", S), "not_applicable": ("zero", Decimal("0")), "gate": _COND,
     "missing": _num("0"), "optional": True, "fields": (A.InputField(_n("已覆盖"), "count"), A.InputField(_n("应覆盖"), None)),
     "value": A.BinOp("/", A.Ref("已覆盖", S), A.Ref("应覆盖", S), S), "source": "市绩效办", "shared": True,
-    "level": "warning", "precision": A.Precision(2, "down"), "default": Decimal("-1"),
+    "level": "warning", "precision": A.Precision(2, "down"), "default": Decimal("-1"), "unit_items": _n("市直部门"),
 }
 CLAUSE_SAMPLES: dict[str, object] = {
     "cap": _num("100", True), "floor": _num("0"), "target": _num("100", True), "standard": _num("20", True),
@@ -170,7 +170,7 @@ CLAUSE_SAMPLES: dict[str, object] = {
     "short": A.Step(None, None, False, "次", "deduct", _num("0.25"), (), S), "rest": _num("0"),
     "until_zero": True, "whole_steps": True, "mean": True, "drop_extremes": True, "promote": 1, "keep": 2,
     "direction": "not_below", "ascending": True, "value": A.Call("名次", (A.Ref("产值", S),), S), "gate": _COND,
-    "full": _num("6"), "quota": (Decimal("8"), "次"), "assume": "假定",
+    "full": _num("6"), "quota": (Decimal("8"), "次"), "assume": "假定", "into": _n("信息奖分"),
 }
 METHOD_SAMPLES: dict[str, tuple] = {
     "tiers": (None, (A.Row("name", "一档", "amount", _num("100", True), S),)),
@@ -304,6 +304,7 @@ TABLES = st.lists(ROWS, min_size=1, max_size=3).map(tuple)
 CLAUSE_VALUES = {
     **{k: AMOUNTS for k in ("cap", "floor", "target", "rest", "full", "at_most", "at_most_add", "at_most_deduct")},
     "standard": EXPRS, "value": EXPRS, "gate": CONDS, "assume": TEXTS, "promote": INTS, "keep": INTS,
+    "into": NAME_NODES,
     "direction": st.sampled_from(["not_below", "not_above"]),
     "quota": st.tuples(DECIMALS, UNITS) | st.tuples(TABLES, st.none() | UNITS),
     **{k: STEPS for k in ("step", "after", "short")},
@@ -338,7 +339,7 @@ ATTR_VALUES = {
                                                                                 st.none()),
     "fields": st.lists(st.builds(A.InputField, NAME_NODES, st.none() | st.sampled_from(
         ["count", "ratio", "tier", "rank", "points", "bool"])), min_size=1, max_size=3).map(tuple),
-    "source": TEXTS, "level": st.sampled_from(["error", "warning", "note"]),
+    "source": TEXTS, "level": st.sampled_from(["error", "warning", "note"]), "unit_items": st.none() | NAME_NODES,
     "precision": st.builds(A.Precision, st.integers(0, 6), st.sampled_from(["half_up", "down", "up"])),
 }
 ATTRS = st.lists(st.sampled_from(sorted(ATTR_VALUES)).flatmap(
@@ -364,7 +365,11 @@ STATEMENTS = st.one_of(
     st.builds(A.Rule, NAME_NODES, st.just("each"), st.lists(NAME_NODES, min_size=1, max_size=2).map(tuple),
               st.none() | CONDS, CONDS, ATTRS, st.just(S)),
     st.builds(A.Gate, CONDS, st.just(S)),
-    st.builds(A.Invariant, NAME_NODES, st.none() | CONDS, CONDS, st.just(S), st.none() | TEXTS))
+    st.builds(A.Invariant, NAME_NODES, st.none() | CONDS, CONDS, st.just(S), st.none() | TEXTS),
+    st.builds(A.Decimals, st.lists(
+        st.builds(A.DecimalRow, st.sampled_from([">=", "<=", ">", "<", "!="]), AMOUNTS, st.integers(0, 6), st.just(S))
+        | st.builds(A.DecimalRow, st.none(), st.none(), st.integers(0, 6), st.just(S)), min_size=1, max_size=3).map(tuple),
+        st.none() | st.sampled_from(["half_up", "down", "up"]), st.just(S)))
 METAS = st.lists(st.one_of(
     st.builds(A.Meta, st.sampled_from(["docno", "issuer", "remark", "assume"]), TEXTS, st.just(S)),
     st.builds(A.Meta, st.sampled_from(["basis", "subject"]), STRING_LISTS, st.just(S)),
