@@ -115,15 +115,15 @@ def inspect(file, as_json, items, show_bounds, templates):
 @templates_option
 def score(scheme, results, fmt, items, templates):
     """按方案为考评结果评分 / score RESULTS (JSON, CSV or xlsx) with SCHEME; rank units by class."""
-    import json
-
-    from kaoping.compiler.explain import explain_text, ranking_text, report_json_chunks, unit_json
-    from kaoping.compiler.interpret import Interpreter
+    from kaoping.compiler.compiled import scoring_module
+    from kaoping.compiler.explain import ranking_text, report_json_chunks, unit_json_text, unit_text
+    from kaoping.compiler.interpret import unit_dict
     from kaoping.compiler.results import errors, unreported
 
     checked = _checked_or_exit(scheme, templates, "评分")
     units, problems = _read_results(checked, results)
-    summaries, scores = Interpreter(checked.program).stream(units)
+    module = scoring_module(checked.program, [(s.name, s.text) for s in checked.sources.values()], scheme)
+    summaries, scores = module.stream([unit_dict(u) for u in units])
     if errors(problems):
         # the values that could be read are checked in the same pass; no totals are shown
         for p in unreported(summaries, units):
@@ -136,11 +136,11 @@ def score(scheme, results, fmt, items, templates):
             click.echo(chunk, nl=False)
     elif fmt == "jsonl":
         for s in scores:
-            click.echo(json.dumps(unit_json(s), ensure_ascii=False))
+            click.echo(unit_json_text(s))
     else:
         _echo(f"{checked.scheme.title}：{len(summaries)} 个单位\n")
         for s in scores:
-            _echo(explain_text(s, items=items) + "\n")
+            _echo(unit_text(s, items=items) + "\n")
         _echo(ranking_text(summaries))
     sys.exit(1 if any(s["problems"] for s in summaries) else 0)
 

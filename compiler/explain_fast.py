@@ -1,0 +1,100 @@
+"""The 得分说明 and the JSON of a unit the fast path scored (fastrun.py), the same text as
+explain.explain_text and json.dumps(explain.unit_json(…)) give for the runtime's breakdown.
+
+A unit scored fast holds records, not lines: each record is shared by every unit whose node read the
+same thing, and holds the runtime's line for it. A record's text and JSON are made once, when it is
+first written, by explain.py's own functions; a unit's output is those texts joined.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .explain import head_lines, line_text, node_json, tree_lines, unit_head_json
+
+_TEXT, _JSON = 2, 3  # the record's slots for its text and its JSON (fastrun.Lines)
+
+
+def _positions(shape: tuple, items: bool) -> tuple[int, ...]:
+    """The positions of the tree's nodes that are printed: without --items, no item nor what is under it."""
+    key = (id(shape), items)
+    done = _POSITIONS.get(key)
+    if done is None:
+        out, skip_until = [], -1
+        sizes = _sizes(shape)
+        for i, (_depth, kind, _kids) in enumerate(shape):
+            if i < skip_until:
+                continue
+            if not items and kind == "item":
+                skip_until = i + sizes[i]
+                continue
+            out.append(i)
+        done = _POSITIONS[key] = (shape, tuple(out))  # the shape is kept alive with its key
+    return done[1]
+
+
+_POSITIONS: dict = {}
+
+
+def _sizes(shape: tuple) -> list[int]:
+    """How many nodes each node's subtree holds (itself included)."""
+    sizes = [1] * len(shape)
+    for i in reversed(range(len(shape))):
+        sizes[i] += sum(sizes[k] for k in shape[i][2])
+    return sizes
+
+
+def _node_text(record, depth: int) -> str:
+    text = record[_TEXT]
+    if text is None:
+        text = record[_TEXT] = "  " * depth + line_text(record[1])
+    return text
+
+
+def _subtree_text(record, items: bool) -> str:
+    """An input's or a group's lines (a group's entries under it): they hold their children."""
+    text = record[_TEXT]
+    if text is None:
+        out: list[str] = []
+        tree_lines([record[1]], 1, items, out)
+        text = record[_TEXT] = "\n".join(out)
+    return text
+
+
+def fast_text(score: dict, items: bool = True) -> str:
+    _total, _formulas, records, inputs, groups, shape = score["fast"]
+    out = head_lines(score)
+    out += [_node_text(records[i], shape[i][0]) for i in _positions(shape, items)]
+    out += [_subtree_text(r, items) for r in inputs + groups]
+    return "\n".join(out)
+
+
+def _leaf_json(record) -> str:
+    text = record[_JSON]
+    if text is None:
+        text = record[_JSON] = json.dumps(node_json(record[1]), ensure_ascii=False)
+    return text
+
+
+def _open_json(record) -> str:
+    """A sum's JSON up to its children's list: `{… "children": [`."""
+    text = record[_JSON]
+    if text is None:
+        text = record[_JSON] = json.dumps(node_json(dict(record[1], children=[])), ensure_ascii=False)[:-2]
+    return text
+
+
+def _tree_json(records, shape, i: int) -> str:
+    kids = shape[i][2]
+    if not kids:
+        return _leaf_json(records[i])
+    return _open_json(records[i]) + ", ".join([_tree_json(records, shape, k) for k in kids]) + "]}"
+
+
+def fast_json(score: dict) -> str:
+    _total, _formulas, records, inputs, groups, shape = score["fast"]
+    roots = [i for i, (depth, _kind, _kids) in enumerate(shape) if depth == 1]
+    head = json.dumps(unit_head_json(score), ensure_ascii=False)[:-1]
+    return (head + ', "breakdown": [' + ", ".join([_tree_json(records, shape, i) for i in roots])
+            + '], "inputs": [' + ", ".join([_leaf_json(r) for r in inputs])
+            + '], "groups": [' + ", ".join([_leaf_json(r) for r in groups]) + "]}")

@@ -1,0 +1,167 @@
+"""The fast path of scoring: the support the specialised code of one scheme (fastgen.py) runs on.
+Standard library only; copied into every generated module after the runtime, like it.
+
+Every line of a breakdown is a pure function of what it reads: a leaf's line of its own result, a
+sum's line of its children's total, an input's line of its value. The fast path asks the runtime
+(the reference) for each such line once and keeps it (`Lines`), so a unit costs a few dictionary
+look-ups and Decimal additions. The arithmetic between them runs in `decimal` under EXACT, where any
+result that would be rounded raises: a unit the fast path cannot score exactly (a third, a missing
+result, an unknown key, a problem of any kind) is scored by the runtime instead, so nothing changes
+meaning. Results are converted to Fractions at the boundary.
+"""
+
+import decimal
+from decimal import Decimal
+from fractions import Fraction
+
+from .runtime import MISSING, Env, group_line, input_line, leaf_line, line, num, rescaled, round_to, sum_close
+
+EXACT = decimal.Context(prec=400, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
+                        traps=[decimal.Inexact, decimal.Rounded, decimal.DivisionByZero, decimal.InvalidOperation,
+                               decimal.Overflow, decimal.Underflow, decimal.Subnormal, decimal.Clamped])
+LINES_LIMIT = 100_000  # lines kept per node (bounded: results may hold any text)
+
+
+class Fallback(Exception):
+    """The fast path cannot score this unit exactly: the runtime does."""
+
+
+def dec(value):
+    """A Fraction as the Decimal equal to it; Fallback when its decimal does not terminate."""
+    top, den = value.numerator, value.denominator
+    if den == 1:
+        return Decimal(top)
+    rest = den
+    while rest % 2 == 0:
+        rest //= 2
+    while rest % 5 == 0:
+        rest //= 5
+    if rest != 1:
+        raise Fallback
+    return EXACT.divide(Decimal(top), Decimal(den))  # exact: EXACT raises rather than round
+
+
+class Lines(dict):
+    """What a node's line reads → [its points as a Decimal, its line (the runtime's), its text, its JSON,
+    the value a formula reads]; each made once by `make(node, key)`, which raises when it cannot be."""
+
+    __slots__ = ("node", "make")
+
+    def __init__(self, node, make):
+        super().__init__()
+        self.node = node
+        self.make = make
+
+    def __missing__(self, key):
+        record = self.make(self.node, key)
+        if (key.__class__ is str or key is MISSING or key.__class__ is Decimal) and len(self) < LINES_LIMIT:
+            self[key] = record
+        return record
+
+
+def _record(out, ref_value):
+    return [dec(out["points"]), out, None, None, dec(ref_value)]
+
+
+def leaf_record(prog):
+    def make(leaf, raw):
+        if raw.__class__ is not str and raw is not MISSING:  # equal values of other types may read otherwise
+            raise Fallback
+        pr = []
+        out = leaf_line(leaf, Env(prog, None, {} if raw is MISSING else {leaf.key: raw}, None, {}, {}, {}, {}), pr)
+        if pr:
+            raise Fallback
+        return _record(out, rescaled(out["points"], out["full"], prog.rescale))
+    return make
+
+
+def input_record(prog, needed):
+    def make(i, raw):
+        if raw.__class__ is not str and raw is not MISSING:
+            raise Fallback
+        pr = []
+        out = input_line(i, {} if raw is MISSING else {i.name: raw}, pr, needed)
+        if pr:
+            raise Fallback
+        return _record(out, rescaled(out["points"], out["full"], prog.rescale))
+    return make
+
+
+def group_record(prog):
+    def make(g, raw):
+        if raw.__class__ is not str and raw is not MISSING:
+            raise Fallback
+        pr = []
+        values = {} if raw is MISSING else {g.name: raw}
+        out = group_line(g, Env(prog, None, values, None, {}, {}, {}, {}), pr)
+        if pr:
+            raise Fallback
+        return _record(out, out["points"])
+    return make
+
+
+def points_of(index):
+    """A table of one field of another table's records (the totals path reads points only)."""
+    def make(lines, key):
+        return lines[key][index]
+    return make
+
+
+def sum_record(prog):
+    def make(node, total):
+        out = line(node.key, node.kind, node.label, node.source, node.full)
+        out["children"] = (None,) * len(node.children)  # the children's lines are the children's records
+        sum_close(node, out, Fraction(total))
+        return _record(out, rescaled(out["points"], out["full"], prog.rescale))
+    return make
+
+
+def rounding(places, mode):
+    """A formula's or the total's 精度, by the runtime's round_to."""
+    def make(_node, value):
+        return dec(round_to(Fraction(value), places, mode))
+    return make
+
+
+def value_of(_name, raw):
+    """A value of the unit's results a formula reads (取 the number, a percentage allowed)."""
+    if raw.__class__ is not str:
+        raise Fallback
+    return dec(num(raw, percent=True))
+
+
+def run(fn, values):
+    """fn(values) under EXACT; None when the fast path cannot score the unit."""
+    try:
+        with decimal.localcontext(EXACT):
+            return fn(values)
+    except Exception:  # noqa: BLE001 (any failure at all: the runtime scores the unit and says why)
+        return None
+
+
+class Fast:
+    """The specialised functions of one scheme: by unit class, (totals, breakdown, the tree's shape)."""
+
+    def __init__(self, prog, views, unit_trees):
+        self.prog, self.views, self.unit_trees = prog, views, unit_trees
+
+    def _fn(self, unit, which):
+        if unit.get("clashes") or unit.get("name") in self.unit_trees:
+            return None
+        view = self.views.get(unit.get("class"))
+        return view[which] if view is not None else None
+
+    def total(self, unit):
+        """The unit's total as a Fraction, or None: the runtime must score it."""
+        fn = self._fn(unit, 0)
+        if fn is None:
+            return None
+        out = run(fn, unit.get("values") or {})
+        return None if out is None else Fraction(out)
+
+    def lines(self, unit):
+        """(total, ((formula, value), …), node records in order, input records, group records, the
+        tree's shape) or None: the runtime must score the unit."""
+        fn = self._fn(unit, 1)
+        out = None if fn is None else run(fn, unit.get("values") or {})
+        return None if out is None else out + (self.views[unit.get("class")][2],)
