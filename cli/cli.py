@@ -131,16 +131,21 @@ def score(scheme, results, fmt, items, templates):
         click.echo(f"{visible(results)}: 结果有问题，未评分 / the results have problems", err=True)
         sys.exit(1)
     # written unit by unit: one breakdown in memory at a time
+    # written as click.echo writes, without its scan for ANSI codes per call: the text holds none
+    # (visible() and JSON escape every control character)
+    out = sys.stdout
     if fmt == "json":
         for chunk in report_json_chunks(checked.scheme.title, summaries, scores):
-            click.echo(chunk, nl=False)
+            out.write(chunk)
     elif fmt == "jsonl":
         for s in scores:
-            click.echo(unit_json_text(s))
+            out.write(unit_json_text(s) + "\n")
     else:
         _echo(f"{checked.scheme.title}：{len(summaries)} 个单位\n")
+        out.flush()
         for s in scores:
-            _echo(unit_text(s, items=items) + "\n")
+            out.write(visible(unit_text(s, items=items), newline=True) + "\n\n")
+        out.flush()
         _echo(ranking_text(summaries))
     sys.exit(1 if any(s["problems"] for s in summaries) else 0)
 

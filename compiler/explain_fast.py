@@ -84,17 +84,39 @@ def _open_json(record) -> str:
     return text
 
 
-def _tree_json(records, shape, i: int) -> str:
-    kids = shape[i][2]
-    if not kids:
-        return _leaf_json(records[i])
-    return _open_json(records[i]) + ", ".join([_tree_json(records, shape, k) for k in kids]) + "]}"
+def _closers(shape: tuple) -> tuple[str, ...]:
+    """What follows each node's JSON in the breakdown, in order: ", " before a sibling, "]}" closing
+    each sum it ends, nothing before its own first child."""
+    done = _CLOSERS.get(id(shape))
+    if done is None:
+        after = [""] * len(shape)
+        roots = [i for i, (depth, _kind, _kids) in enumerate(shape) if depth == 1]
+
+        def close(kids, tail):  # the last of `kids` ends with `tail`; the others are followed by ", "
+            for i, k in enumerate(kids):
+                end = tail if i == len(kids) - 1 else ", "
+                grand = shape[k][2]
+                if grand:
+                    close(grand, "]}" + end)
+                else:
+                    after[k] = end
+
+        close(roots, "")
+        done = _CLOSERS[id(shape)] = (shape, tuple(after))
+    return done[1]
+
+
+_CLOSERS: dict = {}
 
 
 def fast_json(score: dict) -> str:
     _total, _formulas, records, inputs, groups, shape = score["fast"]
-    roots = [i for i, (depth, _kind, _kids) in enumerate(shape) if depth == 1]
+    parts = []
+    for record, (_depth, _kind, kids), after in zip(records, shape, _closers(shape)):
+        text = record[_JSON]
+        parts.append(text if text is not None else _open_json(record) if kids else _leaf_json(record))
+        parts.append(after)
     head = json.dumps(unit_head_json(score), ensure_ascii=False)[:-1]
-    return (head + ', "breakdown": [' + ", ".join([_tree_json(records, shape, i) for i in roots])
+    return (head + ', "breakdown": [' + "".join(parts)
             + '], "inputs": [' + ", ".join([_leaf_json(r) for r in inputs])
             + '], "groups": [' + ", ".join([_leaf_json(r) for r in groups]) + "]}")

@@ -29,6 +29,7 @@ class _View:
     def __init__(self, gen: "FastGen", view: ir.View, records: bool):
         self.gen, self.view, self.records = gen, view, records
         self.body: list[str] = []
+        self.count = 0
         self.nodes: dict[str, str] = {}  # node key → the variable of its record (or points)
         self.formulas: dict[str, str] = {}
         self.order: list[str] = []  # formulas in the order the runtime completes them
@@ -42,7 +43,8 @@ class _View:
         return f"v[{q(key)}]"
 
     def var(self) -> str:
-        return f"x{len(self.body)}"
+        self.count += 1
+        return f"x{self.count}"
 
     def emit(self, expr: str) -> str:
         name = self.var()
@@ -72,8 +74,16 @@ class _View:
             here = len(self.preorder)
             self.preorder.append("")
             parts = [self.value(self.node(c)) for c, s in zip(n.children, n.summed) if s]
-            table = g.table(n, "sum_record", self.records)
-            out = self.emit(f"{table}[{' + '.join(parts) or 'D0'}]")
+            total = ' + '.join(parts) or 'D0'
+            if not self.records and n.counts_as is None and n.precision is None:
+                out = self.emit(total)  # the totals path: sum_close's clamp, inline
+                if n.limit is not None:
+                    self.body += [f"if {out} > {g.const(n.limit)}:", f"    {out} = {g.const(n.limit)}"]
+                if n.low is not None:
+                    self.body += [f"{'el' if n.limit is not None else ''}if {out} < {g.const(n.low)}:",
+                                  f"    {out} = {g.const(n.low)}"]
+            else:  # keyed by the total's text: hashing a Decimal costs three times as much
+                out = self.emit(f"{g.table(n, 'sum_record', self.records)}[str({total})]")
             self.preorder[here] = out
         else:
             raise Unsupported(n.key)
@@ -87,7 +97,7 @@ class _View:
                 raise Unsupported(name)
             value = self.emit(self.expr(f.expr))
             if f.precision is not None:
-                value = self.emit(f"{self.gen.rounding(f.precision)}[{value}]")
+                value = self.emit(f"{self.gen.rounding(f.precision)}[str({value})]")
             self.formulas[name] = value
             self.order.append(name)
         return self.formulas[name]
@@ -135,7 +145,7 @@ class _View:
         else:
             total = " + ".join(self.value(r) for r, s in zip(roots, prog.root_summed) if s) or "D0"
         if prog.precision is not None:
-            total = f"{g.rounding(prog.precision)}[{total}]"
+            total = f"{g.rounding(prog.precision)}[str({total})]"
         required = self.required
         if not required <= prog.known:  # a key read that the results may not give
             raise Unsupported("known")

@@ -54,7 +54,7 @@ class Lines(dict):
 
     def __missing__(self, key):
         record = self.make(self.node, key)
-        if (key.__class__ is str or key is MISSING or key.__class__ is Decimal) and len(self) < LINES_LIMIT:
+        if (key.__class__ is str or key is MISSING) and len(self) < LINES_LIMIT:
             self[key] = record
         return record
 
@@ -109,6 +109,7 @@ def points_of(index):
 
 def sum_record(prog):
     def make(node, total):
+        """`total`: the text of the Decimal total of the summed children."""
         out = line(node.key, node.kind, node.label, node.source, node.full)
         out["children"] = (None,) * len(node.children)  # the children's lines are the children's records
         sum_close(node, out, Fraction(total))
@@ -117,7 +118,7 @@ def sum_record(prog):
 
 
 def rounding(places, mode):
-    """A formula's or the total's 精度, by the runtime's round_to."""
+    """A formula's or the total's 精度, by the runtime's round_to (of the value's text)."""
     def make(_node, value):
         return dec(round_to(Fraction(value), places, mode))
     return make
