@@ -31,6 +31,7 @@ class _View:
         self.body: list[str] = []
         self.count = 0
         self.nodes: dict[str, str] = {}  # node key → the variable of its record (or points)
+        self.fulls: dict[str, object] = {}  # node key → its full points (what 计分 百分制 divides by)
         self.formulas: dict[str, str] = {}
         self.order: list[str] = []  # formulas in the order the runtime completes them
         self.inputs: dict[str, str] = {}
@@ -55,8 +56,14 @@ class _View:
         """The number a record stands for in arithmetic: its points, or what a formula reads."""
         return f"{name}[0]" if self.records else name
 
-    def ref_value(self, name: str) -> str:
-        return f"{name}[4]" if self.records else name
+    def ref_value(self, name: str, full) -> str:
+        """What a formula reads of a node or an input: its points, ×100 ÷ its full points under 计分 百分制
+        (runtime.rescaled)."""
+        if self.records:
+            return f"{name}[4]"
+        if self.gen.prog.rescale and full:
+            return f"({name} * {self.gen.const(100)} / {self.gen.const(full)})"
+        return name
 
     def node(self, n: ir.Node) -> str:
         g = self.gen
@@ -68,6 +75,7 @@ class _View:
             read = f"g({q(n.key)}, M)" if n.optional or n.default is not None else self.read(n.key)
             out = self.emit(f"{table}[{read}]")
             self.preorder.append(out)
+            full = n.weight
         elif isinstance(n, ir.Sum):
             if n.conditions is not None:
                 raise Unsupported(n.key)
@@ -85,9 +93,20 @@ class _View:
             else:  # keyed by the total's text: hashing a Decimal costs three times as much
                 out = self.emit(f"{g.table(n, 'sum_record', self.records)}[str({total})]")
             self.preorder[here] = out
+            full = n.counts_as if n.counts_as is not None else n.full
+        elif isinstance(n, ir.Open) and n.conditions is None:
+            if n.fallback is None:  # its line reads its own result only
+                out = self.emit(f"{g.table(n, 'open_record', self.records)}[g({q(n.key)}, M)]")
+                self.preorder.append(out)
+                full = n.full
+            else:  # its children scored: only when it is not reported itself (else the runtime checks both)
+                self.body += [f"if g({q(n.key)}, M) is not M:", "    raise Fallback"]
+                out = self.node(n.fallback)
+                full = self.fulls[n.fallback.key]
         else:
             raise Unsupported(n.key)
         self.nodes[n.key] = out
+        self.fulls[n.key] = full
         return out
 
     def formula(self, name: str) -> str:
@@ -109,11 +128,11 @@ class _View:
             if e.of == "formula":
                 return self.formula(e.name)
             if e.of == "input" and e.name in self.inputs:
-                return self.ref_value(self.inputs[e.name])
+                return self.ref_value(self.inputs[e.name], {i.name: i.full for i in self.gen.prog.inputs}[e.name])
             if e.of == "group" and e.name in self.groups:
                 return self.value(self.groups[e.name])
             if e.of == "node" and e.name in self.nodes:
-                return self.ref_value(self.nodes[e.name])
+                return self.ref_value(self.nodes[e.name], self.fulls[e.name])
             raise Unsupported(e.name)
         if isinstance(e, ir.Bin):
             return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
@@ -199,7 +218,7 @@ class FastGen:
     def source(self) -> str | None:
         """The fast path's code (to follow the runtime, fastrun and PROGRAM in a module), or None."""
         prog = self.prog
-        if prog.stages or prog.ranking.vetoes or prog.rescale:
+        if prog.stages or prog.ranking.vetoes:
             return None
         views, shapes, functions = [], [], []
         for i, view in enumerate(prog.views):
@@ -228,6 +247,8 @@ def _shape(tree) -> tuple:
     def walk(n, depth):
         here = len(out)
         out.append(None)
+        if isinstance(n, ir.Open) and n.fallback is not None:  # scored fast only as its fallback
+            n = n.fallback
         kids = tuple(walk(c, depth + 1) for c in (n.children if isinstance(n, ir.Sum) else ()))
         out[here] = (depth, n.kind, kids)
         return here

@@ -14,7 +14,8 @@ import decimal
 from decimal import Decimal
 from fractions import Fraction
 
-from .runtime import MISSING, Env, group_line, input_line, leaf_line, line, num, rescaled, round_to, sum_close
+from .runtime import (MISSING, Env, group_line, input_line, leaf_line, line, num, open_line, rescaled, round_to,
+                      sum_close)
 
 EXACT = decimal.Context(prec=400, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
                         traps=[decimal.Inexact, decimal.Rounded, decimal.DivisionByZero, decimal.InvalidOperation,
@@ -45,14 +46,23 @@ class Lines(dict):
     """What a node's line reads → [its points as a Decimal, its line (the runtime's), its text, its JSON,
     the value a formula reads]; each made once by `make(node, key)`, which raises when it cannot be."""
 
-    __slots__ = ("node", "make")
+    __slots__ = ("node", "make", "decimals")
 
     def __init__(self, node, make):
         super().__init__()
         self.node = node
         self.make = make
+        self.decimals = {}  # a number read from JSON, by its text: 1 and 1.000… equal, but may read otherwise
 
     def __missing__(self, key):
+        if key.__class__ is Decimal:
+            text = str(key)
+            record = self.decimals.get(text)
+            if record is None:
+                record = self.make(self.node, key)
+                if len(self.decimals) < LINES_LIMIT:
+                    self.decimals[text] = record
+            return record
         record = self.make(self.node, key)
         if (key.__class__ is str or key is MISSING) and len(self) < LINES_LIMIT:
             self[key] = record
@@ -63,41 +73,28 @@ def _record(out, ref_value):
     return [dec(out["points"]), out, None, None, dec(ref_value)]
 
 
-def leaf_record(prog):
-    def make(leaf, raw):
-        if raw.__class__ is not str and raw is not MISSING:  # equal values of other types may read otherwise
-            raise Fallback
-        pr = []
-        out = leaf_line(leaf, Env(prog, None, {} if raw is MISSING else {leaf.key: raw}, None, {}, {}, {}, {}), pr)
-        if pr:
-            raise Fallback
-        return _record(out, rescaled(out["points"], out["full"], prog.rescale))
-    return make
+def _own(line_of, scaled=True):
+    """make(node, raw) for a node whose line reads its own result only (raw, or MISSING): the
+    runtime's line, given a unit that reports that result alone. `scaled`: a formula reads its points
+    under 计分 百分制 (not a group's)."""
+    def maker(prog, *args):
+        def make(node, raw):
+            if raw.__class__ is not str and raw.__class__ is not Decimal and raw is not MISSING:
+                raise Fallback  # a bool, a list, a dict …: the runtime reads it
+            pr = []
+            values = {} if raw is MISSING else {getattr(node, "key", None) or node.name: raw}
+            out = line_of(node, Env(prog, None, values, None, {}, {}, {}, {}), pr, *args)
+            if pr:
+                raise Fallback
+            return _record(out, rescaled(out["points"], out["full"], prog.rescale) if scaled else out["points"])
+        return make
+    return maker
 
 
-def input_record(prog, needed):
-    def make(i, raw):
-        if raw.__class__ is not str and raw is not MISSING:
-            raise Fallback
-        pr = []
-        out = input_line(i, {} if raw is MISSING else {i.name: raw}, pr, needed)
-        if pr:
-            raise Fallback
-        return _record(out, rescaled(out["points"], out["full"], prog.rescale))
-    return make
-
-
-def group_record(prog):
-    def make(g, raw):
-        if raw.__class__ is not str and raw is not MISSING:
-            raise Fallback
-        pr = []
-        values = {} if raw is MISSING else {g.name: raw}
-        out = group_line(g, Env(prog, None, values, None, {}, {}, {}, {}), pr)
-        if pr:
-            raise Fallback
-        return _record(out, out["points"])
-    return make
+leaf_record = _own(leaf_line)
+open_record = _own(open_line)
+input_record = _own(lambda i, env, pr, needed: input_line(i, env.values, pr, needed))
+group_record = _own(group_line, scaled=False)
 
 
 def points_of(index):
@@ -126,7 +123,7 @@ def rounding(places, mode):
 
 def value_of(_name, raw):
     """A value of the unit's results a formula reads (取 the number, a percentage allowed)."""
-    if raw.__class__ is not str:
+    if raw.__class__ is not str and raw.__class__ is not Decimal:
         raise Fallback
     return dec(num(raw, percent=True))
 
