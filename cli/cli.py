@@ -144,7 +144,7 @@ def score(scheme, results, fmt, items, templates):
         _echo(f"{checked.scheme.title}：{len(summaries)} 个单位\n")
         out.flush()
         for s in scores:
-            out.write(visible(unit_text(s, items=items), newline=True) + "\n\n")
+            out.write(unit_text(s, items=items) + "\n\n")  # escaped (visible) by unit_text
         out.flush()
         _echo(ranking_text(summaries))
     sys.exit(1 if any(s["problems"] for s in summaries) else 0)

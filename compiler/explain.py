@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
 
+from kaoping.dsl.source import visible
+
 from . import runtime as R
 
 
@@ -68,11 +70,12 @@ def unit_json_text(score: dict) -> str:
 
 
 def unit_text(score: dict, items: bool = True) -> str:
-    """explain_text(score), written from the fast path's records when it scored the unit."""
+    """explain_text(score) made safe to print (dsl.source.visible, newlines kept), written from the
+    fast path's records when it scored the unit."""
     if "fast" in score:
         from .explain_fast import fast_text
         return fast_text(score, items)
-    return explain_text(score, items)
+    return visible(explain_text(score, items), newline=True)
 
 
 def ranking_json(summaries: list[dict]) -> list[dict]:

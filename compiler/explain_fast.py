@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+from kaoping.dsl.source import visible
+
 from .explain import head_lines, line_text, node_json, tree_lines, unit_head_json
 
 _TEXT, _JSON = 2, 3  # the record's slots for its text and its JSON (fastrun.Lines)
@@ -47,7 +49,7 @@ def _sizes(shape: tuple) -> list[int]:
 def _node_text(record, depth: int) -> str:
     text = record[_TEXT]
     if text is None:
-        text = record[_TEXT] = "  " * depth + line_text(record[1])
+        text = record[_TEXT] = visible("  " * depth + line_text(record[1]))
     return text
 
 
@@ -57,16 +59,20 @@ def _subtree_text(record, items: bool) -> str:
     if text is None:
         out: list[str] = []
         tree_lines([record[1]], 1, items, out)
-        text = record[_TEXT] = "\n".join(out)
+        text = record[_TEXT] = visible("\n".join(out), newline=True)
     return text
 
 
 def fast_text(score: dict, items: bool = True) -> str:
+    """explain_text(score, items) made safe to print (dsl.source.visible), each record's text escaped
+    once, when it is first written."""
     _total, _formulas, records, inputs, groups, shape = score["fast"]
-    out = head_lines(score)
-    out += [_node_text(records[i], shape[i][0]) for i in _positions(shape, items)]
-    out += [_subtree_text(r, items) for r in inputs + groups]
-    return "\n".join(out)
+    positions = _positions(shape, items)
+    texts = [records[i][_TEXT] for i in positions]
+    if None in texts:  # a record written for the first time
+        texts = [_node_text(records[i], shape[i][0]) for i in positions]
+    texts += [_subtree_text(r, items) for r in inputs + groups]
+    return "\n".join([visible("\n".join(head_lines(score)), newline=True)] + texts)
 
 
 def _leaf_json(record) -> str:

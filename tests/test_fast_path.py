@@ -20,6 +20,7 @@ from kaoping.compiler.explain import explain_text, unit_json, unit_json_text, un
 from kaoping.compiler.interpret import Interpreter, unit_dict
 from kaoping.compiler.results import read_results
 from kaoping.dsl.load import check_path
+from kaoping.dsl.source import visible
 from scoring_helpers import load_module
 
 SHIPPED = sorted((ROOT / "schemes").glob("*.scheme")) + [ROOT / "schemes" / "examples" / "methods-gallery.scheme"]
@@ -53,8 +54,8 @@ def module_of(text: str, folder: Path):
 
 def reference_outputs(program, units: list[dict]) -> list[tuple[str, str, str]]:
     summaries, scores = R.score_stream(program, units)
-    return [(explain_text(s), explain_text(s, items=False), json.dumps(unit_json(s), ensure_ascii=False))
-            for s in scores]
+    return [(visible(explain_text(s), newline=True), visible(explain_text(s, items=False), newline=True),
+             json.dumps(unit_json(s), ensure_ascii=False)) for s in scores]
 
 
 def fast_outputs(module, units: list[dict]) -> tuple[list[tuple[str, str, str]], int]:
