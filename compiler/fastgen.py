@@ -11,6 +11,7 @@ through writer.q().
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Callable
 
 from kaoping.dsl import ir
@@ -31,7 +32,7 @@ class _View:
         self.body: list[str] = []
         self.count = 0
         self.nodes: dict[str, str] = {}  # node key → the variable of its record (or points)
-        self.fulls: dict[str, object] = {}  # node key → its full points (what 计分 百分制 divides by)
+        self.fulls: dict[str, Fraction | None] = {}  # node key → its full points (what 计分 百分制 divides by)
         self.formulas: dict[str, str] = {}
         self.order: list[str] = []  # formulas in the order the runtime completes them
         self.inputs: dict[str, str] = {}
@@ -56,7 +57,7 @@ class _View:
         """The number a record stands for in arithmetic: its points, or what a formula reads."""
         return f"{name}[0]" if self.records else name
 
-    def ref_value(self, name: str, full) -> str:
+    def ref_value(self, name: str, full: Fraction | None) -> str:
         """What a formula reads of a node or an input: its points, ×100 ÷ its full points under 计分 百分制
         (runtime.rescaled)."""
         if self.records:
@@ -67,6 +68,7 @@ class _View:
 
     def node(self, n: ir.Node) -> str:
         g = self.gen
+        full: Fraction | None
         if isinstance(n, ir.Leaf):
             if (n.conditions is not None or not n.pure or not n.reported or n.weight is None
                     or n.default_expr is not None):
@@ -134,8 +136,9 @@ class _View:
             if e.of == "node" and e.name in self.nodes:
                 return self.ref_value(self.nodes[e.name], self.fulls[e.name])
             raise Unsupported(e.name)
-        if isinstance(e, ir.Bin):
-            return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
+        if isinstance(e, ir.Bin):  # as runtime.arith: + − ×, else ÷ (÷ 0 traps, and the runtime says why)
+            op = e.op if e.op in ("+", "-", "*") else "/"
+            return f"({self.expr(e.left)} {op} {self.expr(e.right)})"
         if isinstance(e, ir.Neg):
             return f"(-{self.expr(e.operand)})"
         if isinstance(e, ir.Pick):
