@@ -20,7 +20,7 @@ from .runtime import (MISSING, Env, group_line, input_line, leaf_line, line, num
 EXACT = decimal.Context(prec=400, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
                         traps=[decimal.Inexact, decimal.Rounded, decimal.DivisionByZero, decimal.InvalidOperation,
                                decimal.Overflow, decimal.Underflow, decimal.Subnormal, decimal.Clamped])
-LINES_LIMIT = 100_000  # lines kept per node (bounded: results may hold any text)
+LINES_LIMIT = 100_000  # records kept, all tables together (bounded: results may hold any text or number)
 
 
 class Fallback(Exception):
@@ -54,17 +54,21 @@ class Lines(dict):
         self.make = make
         self.decimals = {}  # a number read from JSON, by its text: 1 and 1.000… equal, but may read otherwise
 
+    kept = [0]  # records kept by every table: one budget (LINES_LIMIT), beyond which a line is made anew
+
     def __missing__(self, key):
         if key.__class__ is Decimal:
             text = str(key)
             record = self.decimals.get(text)
             if record is None:
                 record = self.make(self.node, key)
-                if len(self.decimals) < LINES_LIMIT:
+                if self.kept[0] < LINES_LIMIT:
+                    self.kept[0] += 1
                     self.decimals[text] = record
             return record
         record = self.make(self.node, key)
-        if (key.__class__ is str or key is MISSING) and len(self) < LINES_LIMIT:
+        if (key.__class__ is str or key is MISSING) and self.kept[0] < LINES_LIMIT:
+            self.kept[0] += 1
             self[key] = record
         return record
 
