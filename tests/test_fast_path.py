@@ -192,3 +192,23 @@ def test_the_exact_context_refuses_to_round():
         dec(Fraction(1, 3))
     with pytest.raises(decimal.Inexact):
         EXACT.divide(decimal.Decimal(1), decimal.Decimal(3))
+
+
+def test_score_keeps_its_module_in_the_users_cache_folder(tmp_path, monkeypatch):
+    from kaoping.compiler.compiled import scoring_module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    checked = check(FAST)
+    texts = [("t.scheme", FAST)]
+    first = scoring_module(checked.program, texts, "t.scheme")
+    kept = list((tmp_path / "cache" / "kaoping" / "modules").glob("*.py"))
+    assert len(kept) == 1 and first.FAST is not None
+    again = scoring_module(checked.program, texts, "t.scheme")  # read back, not written again
+    assert list((tmp_path / "cache" / "kaoping" / "modules").glob("*.py")) == kept
+    assert again.SCHEME == first.SCHEME
+    other = scoring_module(checked.program, [("t.scheme", FAST + "\n")], "t.scheme")  # another text: another file
+    assert other.SCHEME == first.SCHEME
+    assert len(list((tmp_path / "cache" / "kaoping" / "modules").glob("*.py"))) == 2
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
+    (tmp_path / "a-file").write_text("")  # the folder cannot be made: the module is made in memory
+    assert scoring_module(checked.program, texts, "t.scheme").FAST is not None
