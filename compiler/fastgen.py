@@ -165,7 +165,8 @@ class _View:
         if view.total is not None:
             total = self.formula(view.total)
         else:
-            total = " + ".join(self.value(r) for r, s in zip(roots, prog.root_summed) if s) or "D0"
+            summed = prog.root_summed + (True,) * (len(roots) - len(prog.root_summed))  # as runtime.score_unit
+            total = " + ".join(self.value(r) for r, s in zip(roots, summed) if s) or "D0"
         if prog.precision is not None:
             total = f"{g.rounding(prog.precision)}[str({total})]"
         required = self.required
