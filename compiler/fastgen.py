@@ -20,6 +20,9 @@ from .fastrun import Fallback, dec
 from .writer import q
 
 
+_TERMS = 50  # terms in one generated sum (exact, so the grouping does not change the value)
+
+
 class Unsupported(Exception):
     """A construct the fast path does not specialise."""
 
@@ -84,6 +87,8 @@ class _View:
             here = len(self.preorder)
             self.preorder.append("")
             parts = [self.value(self.node(c)) for c, s in zip(n.children, n.summed) if s]
+            while len(parts) > _TERMS:  # long sums in steps: Python's compiler nests each + one deeper
+                parts = [self.emit(" + ".join(parts[i:i + _TERMS])) for i in range(0, len(parts), _TERMS)]
             total = ' + '.join(parts) or 'D0'
             if not self.records and n.counts_as is None and n.precision is None:
                 out = self.emit(total)  # the totals path: sum_close's clamp, inline
