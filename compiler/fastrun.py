@@ -161,6 +161,27 @@ class Fast:
         out = run(fn, unit.get("values") or {})
         return None if out is None else Fraction(out)
 
+    def score(self, unit, total_name):
+        """score_unit's dict for the unit, from the records (each line copied), or None."""
+        lines = self.lines(unit)
+        if lines is None:
+            return None
+        total, formulas, records, inputs, groups, shape = lines
+
+        def copy(out):
+            return dict(out, children=[copy(c) for c in out["children"]])
+
+        def tree(i):
+            out = dict(records[i][1])
+            out["children"] = [tree(k) for k in shape[i][2]]
+            return out
+
+        return {"unit": unit.get("name"), "class": unit.get("class"), "total": Fraction(total),
+                "total_name": total_name, "formulas": {name: Fraction(v) for name, v in formulas},
+                "tree": [tree(i) for i, node in enumerate(shape) if node[0] == 1],
+                "inputs": [copy(r[1]) for r in inputs], "groups": [copy(r[1]) for r in groups],
+                "vetoes": [], "problems": []}
+
     def lines(self, unit):
         """(total, ((formula, value), …), node records in order, input records, group records, the
         tree's shape) or None: the runtime must score the unit."""

@@ -121,6 +121,10 @@ def test_hand_computed_totals_fast_and_by_the_runtime(tmp_path):
     assert module.FAST.total(as_dict) is None and module.total(as_dict) == Fraction("33.55")
     fast, count = fast_outputs(module, [jia, yi])
     assert count == 1 and fast == reference_outputs(program, [jia, yi])
+    # score(): the same breakdown, from the records, each line a copy of its own
+    assert module.FAST.score(jia, "总分") == R.score_unit(program, jia) == module.score(jia)
+    module.score(jia)["tree"][0]["children"][0]["points"] = Fraction(-1)
+    assert module.score(jia) == R.score_unit(program, jia)
 
 
 def test_a_division_that_does_not_terminate_is_left_to_the_runtime(tmp_path):
@@ -170,6 +174,7 @@ def test_generated_units_score_the_same_fast_and_by_the_runtime(tmp_path_factory
     for u in batch:
         expected = R.score_unit(program, u)["total"]
         assert module.total(u) == expected
+        assert module.score(u) == R.score_unit(program, u)
         fast = module.FAST.total(u)
         assert fast is None or fast == expected
     assert fast_outputs(module, batch)[0] == reference_outputs(program, batch)
