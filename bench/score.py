@@ -29,10 +29,11 @@ TIERS = ("一档", "二档", "三档")
 SHARES = {"一档": Decimal("1"), "二档": Decimal("0.9"), "三档": Decimal("0.8")}
 
 
-def scheme_text(leaves: int) -> tuple[str, list[tuple[str, list[tuple[str, Decimal]]]]]:
-    """The scheme, and its indicators as (id, [(item id, weight)]) for the reference function."""
+def scheme_text(leaves: int, rounding: bool = False) -> tuple[str, list[tuple[str, list[tuple[str, Decimal]]]]]:
+    """The scheme, and its indicators as (id, [(item id, weight)]) for the reference function;
+    `rounding`: the total kept to 0.01 (精度 2 位 四舍五入)."""
     indicators = []
-    out = ['方案 "评分基准" {', "  类别 考评 评分 三档层差法 {"]
+    out = ['方案 "评分基准" {'] + (["  精度 2 位 四舍五入"] if rounding else []) + ["  类别 考评 评分 三档层差法 {"]
     per_cat, per_ind = 20, 5
     n_ind = leaves // per_ind
     for c in range(0, n_ind, per_cat):

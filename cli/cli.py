@@ -115,15 +115,15 @@ def inspect(file, as_json, items, show_bounds, templates):
 @templates_option
 def score(scheme, results, fmt, items, templates):
     """按方案为考评结果评分 / score RESULTS (JSON, CSV or xlsx) with SCHEME; rank units by class."""
-    import json
-
-    from kaoping.compiler.explain import explain_text, ranking_text, report_json_chunks, unit_json
-    from kaoping.compiler.interpret import Interpreter
+    from kaoping.compiler.compiled import scoring_module
+    from kaoping.compiler.explain import ranking_text, report_json_chunks, unit_json_text, unit_text
+    from kaoping.compiler.interpret import unit_dict
     from kaoping.compiler.results import errors, unreported
 
     checked = _checked_or_exit(scheme, templates, "评分")
     units, problems = _read_results(checked, results)
-    summaries, scores = Interpreter(checked.program).stream(units)
+    module = scoring_module(checked.program, [(s.name, s.text) for s in checked.sources.values()], scheme)
+    summaries, scores = module.stream([unit_dict(u) for u in units])
     if errors(problems):
         # the values that could be read are checked in the same pass; no totals are shown
         for p in unreported(summaries, units):
@@ -131,16 +131,21 @@ def score(scheme, results, fmt, items, templates):
         click.echo(f"{visible(results)}: 结果有问题，未评分 / the results have problems", err=True)
         sys.exit(1)
     # written unit by unit: one breakdown in memory at a time
+    # written as click.echo writes, without its scan for ANSI codes per call: the text holds none
+    # (visible() and JSON escape every control character)
+    out = sys.stdout
     if fmt == "json":
         for chunk in report_json_chunks(checked.scheme.title, summaries, scores):
-            click.echo(chunk, nl=False)
+            out.write(chunk)
     elif fmt == "jsonl":
         for s in scores:
-            click.echo(json.dumps(unit_json(s), ensure_ascii=False))
+            out.write(unit_json_text(s) + "\n")
     else:
         _echo(f"{checked.scheme.title}：{len(summaries)} 个单位\n")
+        out.flush()
         for s in scores:
-            _echo(explain_text(s, items=items) + "\n")
+            out.write(unit_text(s, items=items) + "\n\n")  # escaped (visible) by unit_text
+        out.flush()
         _echo(ranking_text(summaries))
     sys.exit(1 if any(s["problems"] for s in summaries) else 0)
 

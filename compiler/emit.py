@@ -16,7 +16,9 @@ import attrs
 
 from kaoping.dsl import ir
 
+from . import fastrun
 from . import runtime as R
+from .fastgen import FastGen
 from .writer import Writer, comment, q
 
 _API = '''
@@ -28,6 +30,10 @@ _MEMO = {}  # lines of pure leaves by (record, result), reused by every call (th
 def score(unit, cross=None):
     """{"unit", "class", "total", "total_name", "formulas", "tree", "inputs", "groups", "problems"}.
     `cross`: the aggregates of the units scored together, for 均值/最大/最小/名次 (see score_all)."""
+    if FAST is not None and cross is None:
+        fast = FAST.score(unit, _view(PROGRAM, unit.get("class")).total)
+        if fast is not None:
+            return fast
     return score_unit(PROGRAM, unit, cross, _MEMO)
 
 
@@ -38,6 +44,10 @@ def validate(unit, cross=None):
 
 def total(unit, cross=None):
     """The total only (None when the results have problems)."""
+    if FAST is not None and cross is None:
+        fast = FAST.total(unit)
+        if fast is not None:
+            return fast
     return score(unit, cross)["total"]
 
 
@@ -51,6 +61,12 @@ def score_all(units):
     return score_many(PROGRAM, units)
 
 
+def stream(units):
+    """(summaries, ranked and graded; a generator of each unit's full score): see score_stream. A unit
+    the fast path scored holds its records under "fast" instead of "tree", "inputs" and "groups"."""
+    return score_stream(PROGRAM, units, FAST)
+
+
 def rank(units):
     """[{"unit", "class", "total", "group", "rank", "grade", "vetoes"}] of units scored together: ranked
     by class when the scheme says so, ties sharing a rank; graded; vetoes applied."""
@@ -60,9 +76,10 @@ def rank(units):
 
 
 def _runtime_source() -> str:
-    """runtime.py without its module docstring and imports (the generated header has its own)."""
-    src = inspect.getsource(R)
-    return src[src.index("\nZERO = "):].strip("\n")
+    """runtime.py and fastrun.py without their module docstrings and imports (the generated header
+    has its own)."""
+    src, fast = inspect.getsource(R), inspect.getsource(fastrun)
+    return src[src.index("\nZERO = "):].strip("\n") + "\n\n\n" + fast[fast.index("\nEXACT = "):].strip("\n")
 
 
 class Records:
@@ -104,6 +121,7 @@ def compile_program(program: ir.Program, source_name: str) -> str:
     w.line("score(unit), score_all(units), total(unit), rank(units). Numbers are exact Fractions.")
     w.line('"""')
     w.line()
+    w.line("import decimal")
     w.line("import gc")
     w.line("import math")
     w.line("from bisect import bisect_right")
@@ -120,6 +138,10 @@ def compile_program(program: ir.Program, source_name: str) -> str:
     top = records.lit(program)
     w.lines += records.lines
     w.line(f"PROGRAM = {top}")
+    w.line()
+    w.line("# ---------------------------------------------------------------- the fast path (fastgen.py)")
+    fast = FastGen(program, lambda record: records.names[(type(record), record)]).source()
+    w.lines += (fast or "FAST = None\n").split("\n")
     meta = dict(program.meta)
     meta["source"] = source_name
     w.line(f"SCHEME = {q(meta)}")

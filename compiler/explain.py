@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
 
+from kaoping.dsl.source import visible
+
 from . import runtime as R
 
 
@@ -41,6 +43,15 @@ def node_json(line: dict) -> dict:
 
 
 def unit_json(score: dict) -> dict:
+    out = unit_head_json(score)
+    out["breakdown"] = [node_json(n) for n in score["tree"]]
+    out["inputs"] = [node_json(n) for n in score["inputs"]]
+    out["groups"] = [node_json(n) for n in score["groups"]]
+    return out
+
+
+def unit_head_json(score: dict) -> dict:
+    """A unit's JSON before its lines: unit, class, total, rank, grade, vetoes, problems, formulas."""
     return {
         "unit": score["unit"], "class": score["class"], "total": _jsonable(score["total"]),
         "rank": score.get("rank"), "grade": score.get("grade"),
@@ -48,10 +59,24 @@ def unit_json(score: dict) -> dict:
                     "reason": None if isinstance(fired, bool) else fired} for name, fired in score.get("vetoes", ())],
         "problems": score["problems"],
         "formulas": {k: _jsonable(v) for k, v in score["formulas"].items()},
-        "breakdown": [node_json(n) for n in score["tree"]],
-        "inputs": [node_json(n) for n in score["inputs"]],
-        "groups": [node_json(n) for n in score["groups"]],
     }
+
+
+def unit_json_text(score: dict) -> str:
+    """json.dumps(unit_json(score)), written from the fast path's records when it scored the unit."""
+    if "fast" in score:
+        from .explain_fast import fast_json
+        return fast_json(score)
+    return json.dumps(unit_json(score), ensure_ascii=False)
+
+
+def unit_text(score: dict, items: bool = True) -> str:
+    """explain_text(score) made safe to print (dsl.source.visible, newlines kept), written from the
+    fast path's records when it scored the unit."""
+    if "fast" in score:
+        from .explain_fast import fast_text
+        return fast_text(score, items)
+    return visible(explain_text(score, items), newline=True)
 
 
 def ranking_json(summaries: list[dict]) -> list[dict]:
@@ -65,11 +90,12 @@ def report_json_chunks(title: str, summaries: list[dict], scores: Iterable[dict]
     """The same document as report_json, written unit by unit (never all units in memory)."""
     yield '{"version": 1, "scheme": ' + json.dumps(title, ensure_ascii=False) + ', "units": ['
     for i, score in enumerate(scores):
-        yield ("," if i else "") + "\n  " + json.dumps(unit_json(score), ensure_ascii=False)
+        yield ("," if i else "") + "\n  " + unit_json_text(score)
     yield '\n], "ranking": ' + json.dumps(ranking_json(summaries), ensure_ascii=False, indent=2) + "}\n"
 
 
-def _line_text(line: dict) -> str:
+def line_text(line: dict) -> str:
+    """One line of the 得分说明, without its indentation."""
     pts, full, kind, rule, show = line["points"], line["full"], line["kind"], line["rule"], R.show
     parts = [line["key"], " ", rule] if rule else [line["key"]]
     if (kind == "item" or kind == "indicator") and not line["children"]:
@@ -93,12 +119,20 @@ def _line_text(line: dict) -> str:
 
 def explain_text(score: dict, items: bool = True) -> str:
     """得分说明: the total, then every node with its rule, clip and points."""
+    out = head_lines(score)
+    if not score["problems"]:
+        tree_lines(score["tree"] + score["inputs"] + score["groups"], 1, items, out)
+    return "\n".join(out)
+
+
+def head_lines(score: dict) -> list[str]:
+    """The unit, its problems or its total, vetoes, grade notes and formulas."""
     head = f"【{score['unit']}】" + (f"（{score['class']}）" if score["class"] else "")
     out = [head]
     if score["problems"]:
         out.append("  结果有问题，未计算总分：")
         out += [f"    [{p['code']}] {p['place']}：{p['message']}" for p in score["problems"]]
-        return "\n".join(out)
+        return out
     total = score["total"]
     out.append(f"  总分 {R.show(total)}" + (f"（{score['total_name']}）" if score.get("total_name") else "")
                + (f"，第 {score['rank']} 名" if score.get("rank") else "")
@@ -112,16 +146,19 @@ def explain_text(score: dict, items: bool = True) -> str:
         out.append(f"  {note}")
     for name, value in score["formulas"].items():
         out.append(f"  得分 {name} = {R.show(value)}")
+    return out
 
+
+def tree_lines(lines: list[dict], depth: int, items: bool, out: list[str]) -> None:
+    """Every line under `lines` with its rule, clip and points, indented from `depth`."""
     # depth first, iteratively (a recursive closure would be a reference cycle per unit)
-    stack = [(line, 1) for line in reversed(score["tree"] + score["inputs"] + score["groups"])]
+    stack = [(line, depth) for line in reversed(lines)]
     while stack:
         line, depth = stack.pop()
         if not items and line["kind"] == "item":
             continue
-        out.append("  " * depth + _line_text(line))
+        out.append("  " * depth + line_text(line))
         stack += [(child, depth + 1) for child in reversed(line["children"])]
-    return "\n".join(out)
 
 
 def ranking_text(scores: list[dict]) -> str:

@@ -24,6 +24,7 @@ class _Refused:
         self.message = message
 
 
+_SEEN_LIMIT = 100_000
 _NULL = _Refused("V0010", "null 不是一个值：没有结果时请不写这一项（去掉这个键），不要写 null")
 
 
@@ -36,7 +37,10 @@ class _Object(dict):
 def _pairs(pairs):
     """A plain dict, as every reader gives; an _Object only for an object with a key written twice
     (it is refused, so its type never reaches the scoring)."""
-    obj: dict = {}
+    obj: dict = dict(pairs)
+    if len(obj) == len(pairs):  # the common case: no key twice
+        return obj
+    obj = {}
     twice = []
     for key, value in pairs:
         if key in obj:
@@ -93,6 +97,10 @@ class _Reader:
     def __init__(self, name: str):
         self.name = name
         self.problems: list[ReadProblem] = []
+        # keys and text values already read without a problem (the same ids and tiers in every unit):
+        # each is checked once
+        self.keys: set[str] = set()
+        self.texts: dict[str, str] = {}
 
     def problem(self, code: str, message: str, place: str) -> None:
         self.problems.append(ReadProblem(code, message, place))
@@ -171,7 +179,11 @@ class _Reader:
             values_doc = {}
         self.twice(values_doc, f"{where}.values")
         values, refused = {}, {}
+        keys, texts = self.keys, self.texts
         for key, value in values_doc.items():
+            if key in keys and value.__class__ is str and value in texts:  # both seen and found good
+                values[key] = texts[value]
+                continue
             place = f"{where}.values[{key!r}]"
             why = text_problem(key, name=True)
             if why:
@@ -179,6 +191,10 @@ class _Reader:
                 continue
             if self.value(value, place, 1):
                 values[key] = shared(value)
+                if len(keys) < _SEEN_LIMIT:
+                    keys.add(key)
+                if value.__class__ is str and len(texts) < _SEEN_LIMIT:
+                    texts[value] = values[key]
             else:
                 refused[key] = place
         return UnitResults(unit_name, cls, values, JsonPlaces(where, values), where, refused)

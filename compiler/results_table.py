@@ -75,6 +75,8 @@ class Table:
         self.data: dict = {}
         self.problems: list[ReadProblem] = []
         self.wide_rows: dict = {}  # unit → place of its row in a wide table (a unit has one row there)
+        self.column: dict[str, int] = {}
+        self.good: set[str] = set()  # cell texts already read without a problem: each is checked once
 
     def problem(self, code, message, place):
         self.problems.append(ReadProblem(code, message, place))
@@ -94,6 +96,9 @@ class Table:
                 self.problem(cell.code, cell.message, place_of(first, c))
         long = "key" in roles and "value" in roles
         self.header_problems(header, roles, long, first, place_of)
+        self.column = {}  # a column's name → its first position (the header is not scanned for each cell)
+        for c, h in enumerate(header):
+            self.column.setdefault(h, c)
         for r in range(first + 1, len(rows)):
             row = rows[r]
             if all(_empty(c) for c in row):
@@ -160,7 +165,7 @@ class Table:
             if roles[c] or not key or key.endswith(".晋档") or c >= len(row):
                 continue
             promote_col = f"{key}.晋档"
-            pc = header.index(promote_col) if promote_col in header else None
+            pc = self.column.get(promote_col)
             promote = row[pc] if pc is not None and pc < len(row) else ""
             if _empty(row[c]):
                 if not _empty(promote):
@@ -210,6 +215,8 @@ class Table:
             return None
         if not isinstance(cell, str):
             return cell  # a bool from Excel
+        if cell in self.good:
+            return cell
         listed = ";" in cell or "；" in cell
         parts = [v.strip() for v in cell.replace("；", ";").split(";") if v.strip()] if listed else [cell]
         for part in parts:
@@ -221,6 +228,8 @@ class Table:
             return parts
         if cell.lower() in ("true", "false"):
             return cell.lower() == "true"
+        if len(self.good) < 100_000:
+            self.good.add(cell)
         return cell
 
     def finish(self, file_place: str) -> tuple[list[UnitResults], list[ReadProblem]]:

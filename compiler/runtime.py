@@ -951,10 +951,15 @@ def sum_line(node, env, pr):
     if node.conditions is not None and decided(node, out, env, pr, node.full) is not None:
         return out
     children = [node_line(c, env, pr) for c in node.children]
-    total = fsum([c["points"] for c, s in zip(children, node.summed) if s])
+    out["children"] = children
+    return sum_close(node, out, fsum([c["points"] for c, s in zip(children, node.summed) if s]))
+
+
+def sum_close(node, out, total):
+    """A sum's line from the total of its summed children: within [low, limit], rescaled by 计分,
+    rounded by 精度 (the fast path calls it once per distinct total)."""
     out["rule"] = f"下级合计 {show(total)}"
     out["points"] = total
-    out["children"] = children
     if node.limit is not None and total > node.limit:
         out["points"] = node.limit
         out["clipped"] = total - node.limit
@@ -1331,14 +1336,23 @@ _SUMMARY = ("unit", "class", "total", "total_name", "vetoes", "problems")
 _RANKED = ("rank", "grade", "group", "grade_notes")
 
 
-def score_stream(prog, units):
+def score_stream(prog, units, fast=None):
     """Units scored together, their breakdowns made one at a time: (the units' summaries, ranked and
     graded; a generator of each unit's full score in the units' order). Memory holds one breakdown,
-    the summaries and the cross-unit values, however many units there are."""
+    the summaries and the cross-unit values, however many units there are. `fast` (fastrun.Fast):
+    the units it scores carry its records under "fast" instead of "tree", "inputs" and "groups"."""
     units = share(prog, units)
     cross = cross_stages(prog, units)
     memo = {}
-    summaries = batch(lambda u: {k: v for k, v in score_unit(prog, u, cross, memo).items() if k in _SUMMARY}, units)
+
+    def summary(u):
+        total = fast.total(u) if fast is not None else None
+        if total is None:
+            return {k: v for k, v in score_unit(prog, u, cross, memo).items() if k in _SUMMARY}
+        return {"unit": u.get("name"), "class": u.get("class"), "total": total,
+                "total_name": _view(prog, u.get("class")).total, "vetoes": [], "problems": []}
+
+    summaries = batch(summary, units)
     rank_scores(prog, summaries)
 
     def full():
@@ -1346,7 +1360,12 @@ def score_stream(prog, units):
         gc.disable()  # as in batch(): each breakdown is freed by reference counting once written
         try:
             for u, s in zip(units, summaries):
-                score = score_unit(prog, u, cross, memo)
+                lines = fast.lines(u) if fast is not None and s["problems"] == [] else None
+                if lines is None:
+                    score = score_unit(prog, u, cross, memo)
+                else:
+                    score = {"formulas": {name: Fraction(v) for name, v in lines[1]}, "fast": lines}
+                    score.update((k, s[k]) for k in _SUMMARY)
                 score.update((k, s[k]) for k in _RANKED)
                 yield score
         finally:

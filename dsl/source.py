@@ -171,12 +171,18 @@ _INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2
                         "\u2066-\u2069\ud800-\udfff]")
 
 
+_INVISIBLE_BUT_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                                    "\u2066-\u2069\ud800-\udfff]")
+
+
 def visible(text: str, newline: bool = False) -> str:
     """Text from a scheme or results file made safe to print: control characters (C0 except tab, DEL,
     C1), line and paragraph separators, bidirectional overrides and isolates, and lone surrogates are
     written as escapes (\\x1b, \\u202e). A newline is escaped too unless `newline` is true, so text
     can never forge a line of its own. Every renderer calls this at the boundary."""
     if text.isprintable():  # the common case: no work
+        return text
+    if newline and _INVISIBLE_BUT_NEWLINE.search(text) is None:  # lines of printable text: one scan
         return text
     if newline:  # many lines, each printable (an explanation): no call per line break
         return "\n".join(line if line.isprintable() else visible(line) for line in text.split("\n"))
