@@ -74,7 +74,7 @@ class _View:
         full: Fraction | None
         if isinstance(n, ir.Leaf):
             if (n.conditions is not None or not n.pure or not n.reported or n.weight is None
-                    or n.default_expr is not None):
+                    or n.default_expr is not None or n.rule.into is not None):  # 计入: a part joins a group
                 raise Unsupported(n.key)
             table = g.table(n, "leaf_record", self.records)
             read = f"g({q(n.key)}, M)" if n.optional or n.default is not None else self.read(n.key)
@@ -227,7 +227,8 @@ class FastGen:
     def source(self) -> str | None:
         """The fast path's code (to follow the runtime, fastrun and PROGRAM in a module), or None."""
         prog = self.prog
-        if prog.stages or prog.ranking.vetoes:
+        # units scored together, vetoes, sections each unit lists and classes a unit block gives: the runtime
+        if prog.stages or prog.ranking.vetoes or prog.listed or prog.members:
             return None
         views, shapes, functions = [], [], []
         for i, view in enumerate(prog.views):

@@ -27,6 +27,8 @@ def test_the_bonus_goes_to_its_group_not_into_the_capped_item(tmp_path):
     leaf = s["tree"][0]["children"][0]
     assert (leaf["points"], leaf["clipped"], leaf["bonus"]) == (20, None, {"into": "信息奖分", "points": 1})
     assert s["groups"][0]["points"] == 1 and s["total"] == 21
+    # the same result again: the compiled module must not reuse a line without its bonus
+    assert both.score(unit("乙", values={"5-1": "12"}))["total"] == 21
     # 20 条: 12 more × 0.25 = 3, 最多 加 1.5 → 1.5 apart; 总分 21.5
     assert both.score(unit(values={"5-1": "20"}))["total"] == D("21.5")
     # 6 条: 2 short × 2 = 4 → 16, no bonus; 总分 16
