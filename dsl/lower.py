@@ -131,7 +131,20 @@ def _f(value: Decimal | A.Num | None) -> Fraction | None:
 
 
 def _fr(value: Decimal | A.Num) -> Fraction:
-    return Fraction(value.value if isinstance(value, A.Num) else value)
+    if isinstance(value, A.Num):
+        value = value.value
+    try:
+        return _FRACTIONS[value]
+    except (KeyError, TypeError):  # TypeError: a value that cannot be hashed (a signalling NaN)
+        pass
+    exact = Fraction(value)
+    if len(_FRACTIONS) < 4096:
+        _FRACTIONS[value] = exact  # equal numbers hash alike and give equal fractions: the cache is exact
+    return exact
+
+
+_ZERO = Fraction(0)
+_FRACTIONS: dict = {}  # Decimal → Fraction: a scheme writes a handful of amounts thousands of times
 
 
 def _num_text(num: A.Num) -> str:
@@ -192,6 +205,7 @@ class Lowering:
         self.methods = {n: m for n, m in scheme.methods.items()}
         self.keys = {n.key for r in (*scheme.roots, *scheme.unit_blocks) for n in r.walk()}
         self.yes_no_fields: set[str] = set()  # the 输入项 declared 是否 of the leaf being lowered
+        self.named_rules: dict[str, ir.Rule] = {}  # a named method's rule for leaves without 输入项 (frozen: shared)
 
     def refuse(self, err: Refused, source: str) -> None:
         diag = error(err.code, err.message, err.gloss, err.span, err.source or source, hint=err.hint)
@@ -362,7 +376,7 @@ class Lowering:
             cond, place = x["gate"]
             gates.append(self.attempt(lambda: self.checked_cond(cond, place.span, "门槛"), place.source))
         applies = None
-        na: tuple[str, Fraction | None] = ("zero", Fraction(0))
+        na: tuple[str, Fraction | None] = ("zero", _ZERO)
         if "applies" in x:
             cond, place = x["applies"]
             applies = self.attempt(lambda: self.checked_cond(cond, place.span, "适用"), place.source)
@@ -411,13 +425,20 @@ class Lowering:
         if isinstance(method, str):
             if method not in self.methods:  # E0206, reported by the checker
                 return _DIRECT
+            shared = leaf_fields is None and entry_of is None  # the same for every leaf that names it
+            if shared and method in self.named_rules:
+                return self.named_rules[method]
             named = self.methods[method]
+            before = len(self.diags)
             try:
                 kind, table, clauses = self.flatten(named.method, ())
-                return self.method_rule(kind, table, clauses, named.method, leaf_fields, entry_of)
+                lowered = self.method_rule(kind, table, clauses, named.method, leaf_fields, entry_of)
             except Refused as err:
                 err.source = err.source or named.place.source
                 raise
+            if shared and len(self.diags) == before:
+                self.named_rules[method] = lowered
+            return lowered
         kind, table, clauses = self.flatten(method, ())
         return self.method_rule(kind, table, clauses, method, leaf_fields, entry_of)
 
@@ -618,7 +639,7 @@ class Lowering:
                 return ir.Leaf(node.key, node.kind, node.text, source, None, _DIRECT, None, None, False, None,
                                False, None, None, True, None, None, False)
         children = tuple(self.node(c) for c in node.children)
-        if node.kind == M.CATEGORY and not node.leaves():
+        if node.kind == M.CATEGORY and not node.has_leaves():
             if "method" in x and x["method"][1].source == self.s.source:
                 self.diags.append(note(
                     "N0503", f"类别 {node.key} 未列出指标：它的评分法由将来列出的指标继承，现在按填报的类别得分计",
@@ -634,7 +655,7 @@ class Lowering:
         if "may_exceed" in x:
             declared = None
         limit, word = (cap, "上限") if cap is not None and (declared is None or cap < declared) else (declared, "满分")
-        low = Fraction(0) if node.kind != M.CATEGORY and "may_negative" not in x else None
+        low = _ZERO if node.kind != M.CATEGORY and "may_negative" not in x else None
         if node.value_range is not None:
             low, high = _fr(node.value_range[0]), _fr(node.value_range[1])
             if limit is None or high < limit:
@@ -676,7 +697,7 @@ class Lowering:
                 _shallow(expr, place.span, source=place.source)
                 default_expr = self.expr(expr, "node")
         weight = _f(node.points)
-        low: Fraction | None = Fraction(0)
+        low: Fraction | None = _ZERO
         high = weight
         if node.value_range is not None:
             low, high = _f(node.value_range[0]), _f(node.value_range[1])
@@ -864,6 +885,11 @@ class Lowering:
                 return {spec for n in ir.walk_nodes([nodes[name]]) for spec in node_specs(n, conditional)}
             return set()
 
+        overrides: dict[str, list] = {}  # node key → the class overrides (指标 X 取 …) of it, in every view
+        for v in views:
+            for key, e in v.overrides:
+                overrides.setdefault(key, []).append(e)
+
         def node_specs(node: ir.Node, conditional: bool = True) -> set:
             """The aggregates a node's own points need (its value, 标准, gates and conditions); with
             `conditional`, also those of 缺失 取 … and of a class's 指标 X 取 …, which only the units
@@ -874,7 +900,7 @@ class Lowering:
             if isinstance(node, ir.Leaf):
                 parts += [node.value, _standard(node.rule.method), node.rule.gate]
                 parts += [node.default_expr] if conditional else []
-            parts += [e for v in views for key, e in v.overrides if key == node.key] if conditional else []
+            parts += overrides.get(node.key, ()) if conditional else []
             out = {key for e in parts if e is not None for n in _walk(e) if isinstance(n, ir.Cross) for key in keys(n)}
             if isinstance(node, ir.Leaf) and isinstance(node.rule.method, ir.VsBest):
                 out.add(("最大", "#" + node.key, None))
