@@ -71,6 +71,7 @@ class Resolver:
     def __init__(self):
         self.diags: list[Diagnostic] = []
         self.assumptions: list[M.Assumption] = []
+        self._fields: dict = {}  # the fields of the nodes frozen so far, each set once (_shared_fields)
 
     # ---------------------------------------------------------------- attributes
     def _attrs(self, attr_nodes, src: str, what: str, kind: str) -> dict:
@@ -206,13 +207,13 @@ class Resolver:
         else:
             points = None
         rng = at.get("range", (None,))[0]
-        return M.Node(
+        node = M.Node(
             kind=d.kind, key=d.key, text=d.text, level=0 if d.kind == M.CATEGORY else level,
             declared=declared, points=points,
             cap=at["cap"][0] if "cap" in at else None,
             counts_as=at["counts_as"][0] if "counts_as" in at else None,
-            method=method, inline_method=inline, fields=fields,
-            flags=frozenset(at.keys() & _FLAG_KEYS),
+            method=method, inline_method=inline, fields=self._shared_fields(fields),
+            flags=_flags(at),
             value_range=tuple(rng) if rng else None,
             default=self._default(at),
             exceptions=tuple((v.rule.text, v.reason, p) for v, p in at["exception"]) if "exception" in at else (),
@@ -221,6 +222,17 @@ class Resolver:
             extra=self._extra(at),
             children=children, place=d.place,
             points_place=at["declared"][1] if "declared" in at else None, unit=d.unit)
+        d.attrs, d.children = {}, []  # a draft is frozen once: what only it held is freed as the tree is frozen
+        return node
+
+    def _shared_fields(self, fields: dict) -> dict:
+        """One dict for equal fields (nodes never change them): the items of a large scheme repeat a few
+        owners and deadlines."""
+        try:
+            key = tuple(fields.items())
+            return self._fields.setdefault(key, fields) if len(self._fields) < 100_000 else fields
+        except TypeError:  # a value that cannot be hashed: not shared
+            return fields
 
     @staticmethod
     def _default(at: dict):
@@ -384,6 +396,14 @@ class Resolver:
     def _rule(self, d: A.Rule, src) -> M.RuleModel:
         at = self._attrs(d.attrs, src, f"规则 {d.name.text}", "rule")
         return M.RuleModel(d.name.text, d, at.get("level", ("error",))[0], M.Place(src, d.name.span))
+
+
+_FLAG_SETS: dict = {}  # each set of flags once: most nodes have none, and an empty frozenset is 216 bytes
+
+
+def _flags(at: dict) -> frozenset:
+    flags = frozenset(at.keys() & _FLAG_KEYS)
+    return _FLAG_SETS.setdefault(flags, flags)
 
 
 def M_related(place: M.Place, message: str) -> Related:
