@@ -27,6 +27,9 @@ _FLAG_KEYS = frozenset(("locked", "no_level2", "not_summed", "may_negative", "ma
 _COMMON = ("assume", "remark", "basis")
 _SCORING_KEYS = ("gate", "applies", "not_applicable", "fields", "value", "missing", "optional", "range",
                  "may_negative", "may_exceed", "cap", "precision", "method", "counts_as", "default", "declared")
+# Fields whose place nothing reads once they are drafted (a second one is found again in the attributes):
+# their drafts hold (value, None), which spares a Place for each 时限, 责任, 备注 … of every item.
+_PLACELESS = frozenset(_FIELD_KEYS) - frozenset(_SCORING_KEYS) - _REPEATABLE
 _NODE = ("full", "points", "weight", "cap", "method", "deadline", "leader", "owner", "person", "assessor",
          "exception", "printed_id", "not_summed", "precision", "default") + _COMMON
 # Which attributes each declaration takes (E0209 for the others, never silently ignored).
@@ -78,7 +81,7 @@ class Resolver:
         out: dict = {}
         for a in attr_nodes:
             key = "declared" if a.key in _POINT_KEYS else a.key
-            place = M.Place(src, a.span)
+            place = None if key in _PLACELESS else M.Place(src, a.span)
             if a.key not in APPLIES[kind]:
                 self.diags.append(error(
                     "E0209", f"{what}：属性“{ATTR_WORDS.get(a.key, a.key)}”在这里不起作用",
@@ -91,7 +94,7 @@ class Resolver:
                     self.assumptions.append(M.Assumption(a.value, what, place))
                 continue
             if key in out:
-                first = out[key][1]
+                first = out[key][1] or M.Place(src, next(b.span for b in attr_nodes if b.key == key))
                 self.diags.append(error(
                     "E0208", f"{what} 的属性重复：同一属性写了两次", "attribute given twice", a.span, src,
                     label="第二次", related=(M_related(first, "第一次"),), hint="删去其中一个"))
