@@ -398,6 +398,8 @@ class Lowering:
 
     def exempt_of(self, name: str) -> ir.Cond | None:
         """免扣 NAME 若 …: several for one name hold when any of them does."""
+        if not self.s.exempts:
+            return None
         conds = [self.attempt(lambda e=e: self.checked_cond(e.cond, e.span, "免扣"), src)
                  for e, src in self.s.exempts if e.name.text == name]
         present = [c for c in conds if c is not None]
@@ -882,8 +884,17 @@ class Lowering:
             if name in formulas:
                 return needs_of_expr(formulas[name].expr, seen)
             if name in nodes:
-                return {spec for n in ir.walk_nodes([nodes[name]]) for spec in node_specs(n, conditional)}
+                return {spec for n in ir.walk_nodes([nodes[name]]) for spec in specs_of(n, conditional)}
             return set()
+
+        known_specs: dict[tuple[int, bool], set] = {}  # (id of a node, conditional) → its specs (asked again
+        # for every formula that names the node's category; the nodes outlive this function)
+
+        def specs_of(node: ir.Node, conditional: bool) -> set:
+            key = (id(node), conditional)
+            if key not in known_specs:
+                known_specs[key] = node_specs(node, conditional)
+            return known_specs[key]
 
         overrides: dict[str, list] = {}  # node key → the class overrides (指标 X 取 …) of it, in every view
         for v in views:
@@ -911,7 +922,7 @@ class Lowering:
             for f in v.every:
                 pending |= needs_of_expr(f.expr, frozenset())
         for n in nodes.values():
-            pending |= node_specs(n)
+            pending |= specs_of(n, True)
             if isinstance(n, ir.Leaf) and isinstance(n.rule.method, ir.VsBest):
                 own["#" + n.key] = n
         for v in vetoes:
