@@ -390,6 +390,8 @@ class Checker:
                     node, cap = stack.pop()
                     if cap is not None:
                         capped.setdefault(node.key, cap)
+                    if not node.children:  # a leaf clips nothing
+                        continue
                     limits = [v for v in (node.cap, node.declared) if v is not None]
                     below = sum((c.contribution for c in node.children if "not_summed" not in c.flags), Decimal(0))
                     clips = bool(node.children) and bool(limits) and min(limits) < below

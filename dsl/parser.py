@@ -13,7 +13,6 @@ the reference path: the tests check that both give the same AST, spans included.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import os
 import re
@@ -24,6 +23,14 @@ from operator import itemgetter
 from pathlib import Path
 
 from kaoping.grammar import grammar_text
+
+try:  # CPython's own SHA-256: hashlib would load OpenSSL, 10 ms of a fresh process, for the same digest
+    from _sha2 import sha256 as _sha256  # Python 3.12+
+except ImportError:
+    try:
+        from _sha256 import sha256 as _sha256  # Python 3.11
+    except ImportError:
+        from hashlib import sha256 as _sha256
 
 from . import ast as A
 from .diagnostics import Diagnostic
@@ -52,7 +59,7 @@ def _cache_folder() -> Path | None:
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return _sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 _VERSION = re.compile(r"""^__version__\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.M)
@@ -94,7 +101,7 @@ def _read_cache(path: Path | None) -> object | None:
     if data is None:
         return None
     head, sep, payload = data.partition(b"\n")
-    if not sep or hashlib.sha256(payload).hexdigest().encode() != head:
+    if not sep or _sha256(payload).hexdigest().encode() != head:
         return None
     try:
         return json.loads(payload)
@@ -111,7 +118,7 @@ def _write_cache(path: Path | None, value) -> None:
     payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     try:
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=".tmp-", delete=False) as f:
-            f.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+            f.write(_sha256(payload).hexdigest().encode() + b"\n" + payload)
         os.replace(f.name, path)
     except OSError:
         try:
@@ -229,8 +236,13 @@ def _string(tok: Tok) -> str:
 def _strings(toks) -> tuple:
     """The texts of STRING tokens; one shared tuple for one short text (责任 "办公室" on every item)."""
     if len(toks) == 1:
-        text = _string(toks[0])
-        return _shared((text,)) if len(text) <= 16 else (text,)
+        texts = _SHARED.get(("s", toks[0][1]))  # the same token as written: its tuple, without unquoting again
+        if texts is None:
+            text = _string(toks[0])
+            if len(text) > 16:
+                return (text,)
+            texts = _SHARED[("s", toks[0][1])] = _shared((text,))
+        return texts
     return tuple(map(_string, toks))
 
 
