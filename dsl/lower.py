@@ -884,17 +884,8 @@ class Lowering:
             if name in formulas:
                 return needs_of_expr(formulas[name].expr, seen)
             if name in nodes:
-                return {spec for n in ir.walk_nodes([nodes[name]]) for spec in specs_of(n, conditional)}
+                return {spec for n in ir.walk_nodes([nodes[name]]) for spec in node_specs(n, conditional)}
             return set()
-
-        known_specs: dict[tuple[int, bool], set] = {}  # (id of a node, conditional) → its specs (asked again
-        # for every formula that names the node's category; the nodes outlive this function)
-
-        def specs_of(node: ir.Node, conditional: bool) -> set:
-            key = (id(node), conditional)
-            if key not in known_specs:
-                known_specs[key] = node_specs(node, conditional)
-            return known_specs[key]
 
         overrides: dict[str, list] = {}  # node key → the class overrides (指标 X 取 …) of it, in every view
         for v in views:
@@ -905,6 +896,11 @@ class Lowering:
             """The aggregates a node's own points need (its value, 标准, gates and conditions); with
             `conditional`, also those of 缺失 取 … and of a class's 指标 X 取 …, which only the units
             without the value use: such a unit is left out of the aggregate it needs."""
+            if node.conditions is None and (not conditional or node.key not in overrides) and (
+                    not isinstance(node, ir.Leaf) or (
+                        node.value is None and node.rule.gate is None and (not conditional or node.default_expr is None)
+                        and not isinstance(node.rule.method, (ir.Deviation, ir.VsBest)))):
+                return set()  # nothing here reads a cross-unit value: most nodes, asked for again by each formula
             parts: list = []
             if node.conditions is not None:
                 parts += [node.conditions.applies, node.conditions.gate, node.conditions.exempt]
@@ -922,7 +918,7 @@ class Lowering:
             for f in v.every:
                 pending |= needs_of_expr(f.expr, frozenset())
         for n in nodes.values():
-            pending |= specs_of(n, True)
+            pending |= node_specs(n)
             if isinstance(n, ir.Leaf) and isinstance(n.rule.method, ir.VsBest):
                 own["#" + n.key] = n
         for v in vetoes:

@@ -30,6 +30,7 @@ _SCORING_KEYS = ("gate", "applies", "not_applicable", "fields", "value", "missin
 # Fields whose place nothing reads once they are drafted (a second one is found again in the attributes):
 # their drafts hold (value, None), which spares a Place for each 时限, 责任, 备注 … of every item.
 _PLACELESS = frozenset(_FIELD_KEYS) - frozenset(_SCORING_KEYS) - _REPEATABLE
+_SCORING_ORDER = {k: i for i, k in enumerate(_SCORING_KEYS)}
 _NODE = ("full", "points", "weight", "cap", "method", "deadline", "leader", "owner", "person", "assessor",
          "exception", "printed_id", "not_summed", "precision", "default") + _COMMON
 # Which attributes each declaration takes (E0209 for the others, never silently ignored).
@@ -75,6 +76,7 @@ class Resolver:
         self.diags: list[Diagnostic] = []
         self.assumptions: list[M.Assumption] = []
         self._fields: dict = {}  # the fields of the nodes frozen so far, each set once (_shared_fields)
+        self._placeless: dict = {}  # id of a field's value → (value, None) (_attrs)
 
     # ---------------------------------------------------------------- attributes
     def _attrs(self, attr_nodes, src: str, what: str, kind: str) -> dict:
@@ -99,7 +101,13 @@ class Resolver:
                     "E0208", f"{what} 的属性重复：同一属性写了两次", "attribute given twice", a.span, src,
                     label="第二次", related=(M_related(first, "第一次"),), hint="删去其中一个"))
                 continue
-            out[key] = (a.value, place)
+            if place is None:  # one (value, None) for a value written many times (责任 "办公室")
+                entry = self._placeless.get(id(a.value))
+                if entry is None:
+                    entry = self._placeless[id(a.value)] = (a.value, None)  # holds the value: its id stays its own
+                out[key] = entry
+            else:
+                out[key] = (a.value, place)
         return out
 
     # ---------------------------------------------------------------- tree drafts
@@ -247,7 +255,10 @@ class Resolver:
         """The attributes that decide how a node scores, as written, each with its place (lower.py gives
         them meaning): gate, applies, not_applicable, fields, value, missing, optional, range, may_negative,
         may_exceed, cap, precision, method, counts_as, default."""
-        return {k: at[k] for k in _SCORING_KEYS if k in at}
+        keys = [k for k in at if k in _SCORING_ORDER]  # a node has a few attributes; there are 16 scoring keys
+        if len(keys) > 1:
+            keys.sort(key=_SCORING_ORDER.__getitem__)  # in the order of _SCORING_KEYS, as before
+        return {k: at[k] for k in keys}
 
     # ---------------------------------------------------------------- whole scheme
     def resolve(self, files: list[tuple[str, A.Scheme]]) -> M.Scheme:
@@ -341,6 +352,8 @@ class Resolver:
                 self._merge(drafts, file_drafts)
         roots = tuple(self._freeze(d, None, {}, 0) for d in drafts)
         units = tuple(self._freeze(d, None, {}, 1 if d.kind != M.CATEGORY else 0) for d in unit_drafts)
+        self._fields.clear()  # the nodes hold what they share
+        self._placeless.clear()
         main_src, main = files[0]
         return M.Scheme(
             kind=main.kind, title=main.title, year=main.year, meta=meta, precision=precision, rescale=rescale,
