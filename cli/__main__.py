@@ -1,3 +1,3 @@
-from kaoping.cli import main
+from kaoping.entry import run
 
-main()
+run()

@@ -6,25 +6,15 @@ import sys
 
 import click
 
-from kaoping.dsl.diagnostics import Severity, render, render_short, to_json
+from kaoping.dsl.diagnostics import render, render_short
 from kaoping.dsl.load import CheckResult, check_path
 from kaoping.dsl.source import visible
+from kaoping.entry import print_diagnostics, run_check, safe_streams, summary
 
 
 def _echo(text: str, err: bool = False) -> None:
     """Text made of file contents (names, labels, values): control characters escaped, lines kept."""
     click.echo(visible(text, newline=True), err=err)
-
-
-def _safe_streams() -> None:
-    """A console that cannot encode a character (GBK on Chinese Windows: 䶮, an emoji; a lone
-    surrogate) prints an escape instead of raising UnicodeEncodeError."""
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            try:
-                stream.reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):  # a closed or unusual stream: leave it as it is
-                pass
 
 
 def templates_option(command):
@@ -36,23 +26,14 @@ def templates_option(command):
 
 
 def _print_diagnostics(result: CheckResult, fmt: str, show_notes: bool = True) -> None:
-    for d in result.diagnostics:
-        if d.severity is Severity.NOTE and not show_notes:
-            continue
-        click.echo(render(d, result.sources) + "\n" if fmt == "human" else render_short(d))  # both escape
-
-
-def _summary(result: CheckResult) -> str:
-    counts = {s: sum(1 for d in result.diagnostics if d.severity is s) for s in Severity}
-    return (f"{counts[Severity.ERROR]} 个错误，{counts[Severity.WARNING]} 个警告，{counts[Severity.NOTE]} 个提示"
-            f"（{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, {counts[Severity.NOTE]} notes）")
+    print_diagnostics(result, fmt, show_notes, click.echo)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kaoping")
 def main() -> None:
     """kaoping (考评): check, inspect, compile and score assessment schemes (.scheme files)."""
-    _safe_streams()
+    safe_streams()
 
 
 @main.command()
@@ -63,14 +44,7 @@ def main() -> None:
 @templates_option
 def check(files, fmt, no_notes, templates):
     """检查方案文件 / check scheme files. Exit 0: no errors; 1: errors found; 2: usage error."""
-    results = [check_path(f, templates) for f in files]
-    if fmt == "json":
-        click.echo(to_json([d for r in results for d in r.diagnostics]))
-    else:
-        for f, r in zip(files, results):
-            _print_diagnostics(r, fmt, not no_notes)
-            click.echo(f"{visible(f)}: {_summary(r)}", err=fmt == "short")
-    sys.exit(0 if all(r.ok for r in results) else 1)
+    sys.exit(run_check(files, fmt, no_notes, templates, click.echo))  # also run without click (kaoping.entry)
 
 
 @main.command()
@@ -455,5 +429,5 @@ def import_(workbook, output):
         sys.exit(1)
     warnings = sum(p.severity == "warning" for p in result.problems)
     checked = check_path(output)
-    click.echo(f"{visible(output)}: 已写出草稿（{warnings} 个警告）；kaoping check: {_summary(checked)}", err=True)
+    click.echo(f"{visible(output)}: 已写出草稿（{warnings} 个警告）；kaoping check: {summary(checked)}", err=True)
     sys.exit(0)
