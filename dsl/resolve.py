@@ -93,7 +93,7 @@ class Resolver:
             if a.key in _REPEATABLE:
                 out.setdefault(key, []).append((a.value, place))
                 if a.key == "assume":
-                    self.assumptions.append(M.Assumption(a.value, what, place))
+                    self.assumptions.append(M.Assumption(a.value, what, place or M.Place(src, a.span)))
                 continue
             if key in out:
                 first = out[key][1] or M.Place(src, next(b.span for b in attr_nodes if b.key == key))
