@@ -26,9 +26,10 @@ def run() -> None:
         main()
         return
     files, fmt, no_notes = plain
+    kept: list = []
     try:
         safe_streams()  # as the click group's callback does before any command
-        code = run_check(files, fmt, no_notes, (), _echo)
+        code = run_check(files, fmt, no_notes, (), _echo, kept)
     except (EOFError, KeyboardInterrupt):  # as click's standalone mode answers them
         from gettext import gettext
 
@@ -45,7 +46,16 @@ def run() -> None:
         sys.stdout = PacifyFlushWrapper(sys.stdout)  # type: ignore[assignment]
         sys.stderr = PacifyFlushWrapper(sys.stderr)  # type: ignore[assignment]
         sys.exit(1)
-    sys.exit(code)
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):  # as Python reports it at exit
+        sys.exit(code)
+    # Everything is written: the process ends without freeing the checked schemes object by object and
+    # without tearing the interpreter down (a tenth of a fresh check of 5,000 items). Nothing is open
+    # for writing (a cache file is written whole and closed) and nothing is registered to run at exit.
+    os._exit(code)
 
 
 def _plain_check(args: list[str]) -> tuple[list[str], str, bool] | None:
@@ -128,13 +138,16 @@ def safe_streams() -> None:
                 pass
 
 
-def run_check(files, fmt: str, no_notes: bool, templates, echo) -> int:
-    """`kaoping check`: the diagnostics of each file, then its summary; the exit status (1: errors)."""
+def run_check(files, fmt: str, no_notes: bool, templates, echo, kept: list | None = None) -> int:
+    """`kaoping check`: the diagnostics of each file, then its summary; the exit status (1: errors).
+    `kept` receives the results (a process that ends at once need not free them)."""
     from kaoping.dsl.diagnostics import to_json
     from kaoping.dsl.load import check_path
     from kaoping.dsl.source import visible
 
     results = [check_path(f, templates) for f in files]
+    if kept is not None:
+        kept.append(results)
     if fmt == "json":
         echo(to_json([d for r in results for d in r.diagnostics]))
     else:
