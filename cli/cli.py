@@ -6,8 +6,6 @@ import sys
 
 import click
 
-from kaoping.dsl.bounds import analyse, render_bounds
-from kaoping.dsl.bounds import to_json as bounds_json
 from kaoping.dsl.diagnostics import Severity, render, render_short, to_json
 from kaoping.dsl.load import CheckResult, check_path
 from kaoping.dsl.source import visible
@@ -91,6 +89,9 @@ def inspect(file, as_json, items, show_bounds, templates):
     if result.scheme is None:
         _print_diagnostics(result, "human")
         sys.exit(1)
+    from kaoping.dsl.bounds import analyse, render_bounds
+    from kaoping.dsl.bounds import to_json as bounds_json
+
     bounds = analyse(result.program) if result.program is not None else None
     if as_json:
         data = scheme_to_dict(result.scheme)

@@ -183,7 +183,7 @@ class Counts:
     entries: tuple[tuple[str, int, Span], ...]
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # hashed each time the fields of an item are shared (resolve.py)
 class Deadline:
     text: str
     quoted: bool  # written as a string, not as a deadline literal

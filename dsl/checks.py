@@ -6,7 +6,6 @@ E/W/N04xx the scheme's own rules and exceptions · N05xx assumptions · E06xx fo
 
 from __future__ import annotations
 
-import difflib
 import re
 from decimal import Decimal
 
@@ -105,7 +104,7 @@ class Checker:
         src = node.place.source
         what = f"{'类别' if node.kind == M.CATEGORY else '指标'} {node.key}"
         summed = [c for c in node.children if "not_summed" not in c.flags]
-        has_points = [c for c in summed if c.points is not None or (c.counts_as is not None and c.leaves())]
+        has_points = [c for c in summed if c.points is not None or (c.counts_as is not None and c.has_leaves())]
         if node.declared is not None and has_points:
             total = sum((c.contribution for c in summed), Decimal(0))
             accepted = next((e for e in node.exceptions if e[0] == BUILTIN_SUM), None)
@@ -140,14 +139,14 @@ class Checker:
                         label="二级指标", related=(_rel(node.place, "声明“无二级指标”"),)))
         if node.kind == M.INDICATOR:
             self.check_deadline(node)
-        if (node.kind == M.CATEGORY and self.s.kind == "scheme" and node.declared is not None and not node.leaves()
+        if (node.kind == M.CATEGORY and self.s.kind == "scheme" and node.declared is not None and not node.has_leaves()
                 and "unit_items" not in node.extra):
             self.out.append(note(
                 "N0302", f"类别 {node.key} 声明 {fmt(node.declared)} 分，但未列出指标", "category lists no indicators",
                 node.place.span, src, label="没有指标"))
         for kind, declared, place in node.declared_counts:
             actual = count_of(node, kind)
-            if actual != declared and (node.leaves() or node.kind != M.CATEGORY):
+            if actual != declared and (node.has_leaves() or node.kind != M.CATEGORY):
                 word, unit = COUNT_WORDS[kind]
                 self.out.append(error(
                     "E0303", f"{what} 声明{word} {declared} {unit}，实际列出 {actual} {unit}",
@@ -191,7 +190,7 @@ class Checker:
         return names
 
     def unknown(self, name: str, span, src, known, what="名称"):
-        close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+        close = _close_matches(name, known)
         hint = f"是不是“{close[0]}”？" if close else ""
         for kw in sorted(keyword_spellings(), key=len, reverse=True):
             if name.startswith(kw) and len(name) > len(kw) and re.match(r"[^\W\d]", kw):
@@ -401,6 +400,8 @@ class Checker:
                     node, cap = stack.pop()
                     if cap is not None:
                         capped.setdefault(node.key, cap)
+                    if not node.children:  # a leaf clips nothing
+                        continue
                     limits = [v for v in (node.cap, node.declared) if v is not None]
                     below = sum((c.contribution for c in node.children if "not_summed" not in c.flags), Decimal(0))
                     clips = bool(node.children) and bool(limits) and min(limits) < below
@@ -555,7 +556,7 @@ def _rightmost_num(e):
 
 
 def _did_you_mean(name, known) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+    close = _close_matches(name, known)
     return f"是不是“{close[0]}”？" if close else ""
 
 
@@ -706,3 +707,9 @@ def _field(leaf: M.Node, field: str) -> str | Decimal:
     if isinstance(value, tuple):
         return " ".join(value)
     return getattr(value, "text", value)
+
+
+def _close_matches(name: str, known) -> list[str]:
+    import difflib  # only for a name that is not found
+
+    return difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)

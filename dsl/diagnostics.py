@@ -11,7 +11,6 @@ import json
 from typing import Iterable
 
 import attrs
-from wcwidth import wcswidth
 
 from .source import Source, Span, visible
 
@@ -64,6 +63,8 @@ def note(code, message, gloss, span, source, **kw) -> Diagnostic:
 
 
 def _width(text: str) -> int:
+    from wcwidth import wcswidth  # only when a caret is drawn: checking a clean scheme never needs it
+
     w = wcswidth(text)
     if w < 0:  # control characters: count one column each
         return sum(max(wcswidth(ch), 1) for ch in text)

@@ -140,6 +140,7 @@ def _check_files(source: Source, base_dir: Path, sources: dict, roots: TemplateR
     with decimal.localcontext(prec=_EXACT_DIGITS):
         resolver = Resolver()
         scheme = resolver.resolve(files)
+        del files, tree  # the model holds what is needed of the syntax trees: the rest is freed before checking
         diags = resolver.diags + Checker(scheme).run()
         program, lowering = lower(scheme)
     diags += [d for d in lowering if d not in diags]

@@ -132,7 +132,20 @@ def _f(value: Decimal | A.Num | None) -> Fraction | None:
 
 
 def _fr(value: Decimal | A.Num) -> Fraction:
-    return Fraction(value.value if isinstance(value, A.Num) else value)
+    if isinstance(value, A.Num):
+        value = value.value
+    try:
+        return _FRACTIONS[value]
+    except (KeyError, TypeError):  # TypeError: a value that cannot be hashed (a signalling NaN)
+        pass
+    exact = Fraction(value)
+    if len(_FRACTIONS) < 4096:
+        _FRACTIONS[value] = exact  # equal numbers hash alike and give equal fractions: the cache is exact
+    return exact
+
+
+_ZERO = Fraction(0)
+_FRACTIONS: dict = {}  # Decimal → Fraction: a scheme writes a handful of amounts thousands of times
 
 
 def _num_text(num: A.Num) -> str:
@@ -193,6 +206,7 @@ class Lowering:
         self.methods = {n: m for n, m in scheme.methods.items()}
         self.keys = {n.key for r in (*scheme.roots, *scheme.unit_blocks) for n in r.walk()}
         self.yes_no_fields: set[str] = set()  # the 输入项 declared 是否 of the leaf being lowered
+        self.named_rules: dict[str, ir.Rule] = {}  # a named method's rule for leaves without 输入项 (frozen: shared)
         self.decimals = self.decimal_rule()
 
     def decimal_rule(self) -> tuple[tuple[tuple[str | None, Fraction | None, int], ...], str | None] | None:
@@ -404,7 +418,7 @@ class Lowering:
             cond, place = x["gate"]
             gates.append(self.attempt(lambda: self.checked_cond(cond, place.span, "门槛"), place.source))
         applies = None
-        na: tuple[str, Fraction | None] = ("zero", Fraction(0))
+        na: tuple[str, Fraction | None] = ("zero", _ZERO)
         if "applies" in x:
             cond, place = x["applies"]
             applies = self.attempt(lambda: self.checked_cond(cond, place.span, "适用"), place.source)
@@ -426,6 +440,8 @@ class Lowering:
 
     def exempt_of(self, name: str) -> ir.Cond | None:
         """免扣 NAME 若 …: several for one name hold when any of them does."""
+        if not self.s.exempts:
+            return None
         conds = [self.attempt(lambda e=e: self.checked_cond(e.cond, e.span, "免扣"), src)
                  for e, src in self.s.exempts if e.name.text == name]
         present = [c for c in conds if c is not None]
@@ -453,13 +469,20 @@ class Lowering:
         if isinstance(method, str):
             if method not in self.methods:  # E0206, reported by the checker
                 return _DIRECT
+            shared = leaf_fields is None and entry_of is None  # the same for every leaf that names it
+            if shared and method in self.named_rules:
+                return self.named_rules[method]
             named = self.methods[method]
+            before = len(self.diags)
             try:
                 kind, table, clauses = self.flatten(named.method, ())
-                return self.method_rule(kind, table, clauses, named.method, leaf_fields, entry_of)
+                lowered = self.method_rule(kind, table, clauses, named.method, leaf_fields, entry_of)
             except Refused as err:
                 err.source = err.source or named.place.source
                 raise
+            if shared and len(self.diags) == before:
+                self.named_rules[method] = lowered
+            return lowered
         kind, table, clauses = self.flatten(method, ())
         return self.method_rule(kind, table, clauses, method, leaf_fields, entry_of)
 
@@ -679,7 +702,7 @@ class Lowering:
         children = tuple(self.node(c) for c in node.children)
         if "unit_items" in x:  # 单位自列: each unit's own items replace it, per unit (run())
             return self.sum(node, source, (), conditions)
-        if node.kind == M.CATEGORY and not node.leaves():
+        if node.kind == M.CATEGORY and not node.has_leaves():
             if "method" in x and x["method"][1].source == self.s.source:
                 self.diags.append(note(
                     "N0503", f"类别 {node.key} 未列出指标：它的评分法由将来列出的指标继承，现在按填报的类别得分计",
@@ -698,7 +721,7 @@ class Lowering:
         if "may_exceed" in x:
             declared = None
         limit, word = (cap, "上限") if cap is not None and (declared is None or cap < declared) else (declared, "满分")
-        low = Fraction(0) if node.kind != M.CATEGORY and "may_negative" not in x else None
+        low = _ZERO if node.kind != M.CATEGORY and "may_negative" not in x else None
         if node.value_range is not None:
             low, high = _fr(node.value_range[0]), _fr(node.value_range[1])
             if limit is None or high < limit:
@@ -740,7 +763,7 @@ class Lowering:
                 _shallow(expr, place.span, source=place.source)
                 default_expr = self.expr(expr, "node")
         weight = _f(node.points)
-        low: Fraction | None = Fraction(0)
+        low: Fraction | None = _ZERO
         high = weight
         if node.value_range is not None:
             low, high = _f(node.value_range[0]), _f(node.value_range[1])
@@ -981,17 +1004,27 @@ class Lowering:
                 return {spec for n in ir.walk_nodes([nodes[name]]) for spec in node_specs(n, conditional)}
             return set()
 
+        overrides: dict[str, list] = {}  # node key → the class overrides (指标 X 取 …) of it, in every view
+        for v in views:
+            for key, e in v.overrides:
+                overrides.setdefault(key, []).append(e)
+
         def node_specs(node: ir.Node, conditional: bool = True) -> set:
             """The aggregates a node's own points need (its value, 标准, gates and conditions); with
             `conditional`, also those of 缺失 取 … and of a class's 指标 X 取 …, which only the units
             without the value use: such a unit is left out of the aggregate it needs."""
+            if node.conditions is None and (not conditional or node.key not in overrides) and (
+                    not isinstance(node, ir.Leaf) or (
+                        node.value is None and node.rule.gate is None and (not conditional or node.default_expr is None)
+                        and not isinstance(node.rule.method, (ir.Deviation, ir.VsBest)))):
+                return set()  # nothing here reads a cross-unit value: most nodes, asked for again by each formula
             parts: list = []
             if node.conditions is not None:
                 parts += [node.conditions.applies, node.conditions.gate, node.conditions.exempt]
             if isinstance(node, ir.Leaf):
                 parts += [node.value, _standard(node.rule.method), node.rule.gate]
                 parts += [node.default_expr] if conditional else []
-            parts += [e for v in views for key, e in v.overrides if key == node.key] if conditional else []
+            parts += overrides.get(node.key, ()) if conditional else []
             out = {key for e in parts if e is not None for n in _walk(e) if isinstance(n, ir.Cross) for key in keys(n)}
             if isinstance(node, ir.Leaf) and isinstance(node.rule.method, ir.VsBest):
                 out.add(("最大", "#" + node.key, None))

@@ -68,6 +68,16 @@ class Node:
                 stack.extend(reversed(node.children))
         return out
 
+    def has_leaves(self) -> bool:
+        """Whether any leaf indicator is under this node (stops at the first one)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            if node.is_leaf:
+                return True
+            stack.extend(node.children)
+        return False
+
     def walk(self):
         stack = [self]
         while stack:
@@ -79,7 +89,7 @@ class Node:
     def contribution(self) -> Decimal:
         """Points this node adds to its parent's total (计分 replaces them when it has leaves)."""
         if self.kind == CATEGORY and self.counts_as is not None:
-            return self.counts_as if self.leaves() else Decimal(0)
+            return self.counts_as if self.has_leaves() else Decimal(0)
         return self.points or Decimal(0)
 
 

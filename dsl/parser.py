@@ -13,18 +13,24 @@ the reference path: the tests check that both give the same AST, spans included.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import os
 import re
 import sys
-import tempfile
 from decimal import Decimal
 from importlib.util import find_spec
 from operator import itemgetter
 from pathlib import Path
 
 from kaoping.grammar import grammar_text
+
+try:  # CPython's own SHA-256: hashlib would load OpenSSL, 10 ms of a fresh process, for the same digest
+    from _sha2 import sha256 as _sha256  # Python 3.12+
+except ImportError:
+    try:
+        from _sha256 import sha256 as _sha256  # Python 3.11
+    except ImportError:
+        from hashlib import sha256 as _sha256
 
 from . import ast as A
 from .diagnostics import Diagnostic
@@ -37,7 +43,7 @@ from .source import Source, Span, read_private
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．－–", "0123456789.--")
 _PARSER = None  # lark.Lark, built or loaded once per process
 _TABLES: "_Tables | None" = None
-_TABLES_FORMAT = 6  # bump when the layout of the cached driver tables changes
+_TABLES_FORMAT = 7  # bump when the layout of the cached driver tables changes
 _LARK_FORMAT = 1  # bump when the options of the lark parser or the layout of its cache change
 _CACHE_LIMIT = 32 << 20  # a cache file larger than this is not read
 _OPTIONS = dict(parser="lalr", lexer="contextual", strict=True, propagate_positions=True, maybe_placeholders=False)
@@ -54,7 +60,7 @@ def _cache_folder() -> Path | None:
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return _sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 _VERSION = re.compile(r"""^__version__\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.M)
@@ -96,7 +102,7 @@ def _read_cache(path: Path | None) -> object | None:
     if data is None:
         return None
     head, sep, payload = data.partition(b"\n")
-    if not sep or hashlib.sha256(payload).hexdigest().encode() != head:
+    if not sep or _sha256(payload).hexdigest().encode() != head:
         return None
     try:
         return json.loads(payload)
@@ -108,10 +114,12 @@ def _write_cache(path: Path | None, value) -> None:
     """Write a cache file whole (a new file renamed over the old one, so a FIFO or link there is replaced)."""
     if path is None:
         return
+    import tempfile  # only when the cache is written
+
     payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     try:
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=".tmp-", delete=False) as f:
-            f.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+            f.write(_sha256(payload).hexdigest().encode() + b"\n" + payload)
         os.replace(f.name, path)
     except OSError:
         try:
@@ -229,8 +237,13 @@ def _string(tok: Tok) -> str:
 def _strings(toks) -> tuple:
     """The texts of STRING tokens; one shared tuple for one short text (责任 "办公室" on every item)."""
     if len(toks) == 1:
-        text = _string(toks[0])
-        return _shared((text,)) if len(text) <= 16 else (text,)
+        texts = _SHARED.get(("s", toks[0][1]))  # the same token as written: its tuple, without unquoting again
+        if texts is None:
+            text = _string(toks[0])
+            if len(text) > 16:
+                return (text,)
+            texts = _SHARED[("s", toks[0][1])] = _shared((text,))
+        return texts
     return tuple(map(_string, toks))
 
 
@@ -1091,6 +1104,7 @@ def _build_tables(lk) -> dict:
             size, incl, kind, _name, origin = plans[~a] if a < 0 else (0, (), None, None, None)
             if a < 0 and _fast_kind(size, incl, kind) == _K_EMPTY:
                 fused.append((state, origin))
+    _skip_relabels(actions, plans, table.end_states["start"])
     # Each row as one string of numbers "symbol,action,symbol,action…": quick to read as JSON, and
     # turned into a dict only when the driver first meets the state.
     syms = sorted({sym for row in actions.values() for sym in row})
@@ -1101,21 +1115,39 @@ def _build_tables(lk) -> dict:
                 state_spec=sorted(state_spec.items()), skip=skip, skip_chars=skip_chars, flags=flags)
 
 
-class _Rows(dict):
-    """state → {symbol: action}, each row made from its flat form the first time the driver needs it."""
+def _skip_relabels(actions: dict, plans: list, end_state: int) -> None:
+    """Gotos past the states that only relabel (`?node_attr: attr`, `?entry: item`).
 
-    def __init__(self, raw: dict, syms: list):
-        super().__init__()
-        self.raw, self.syms = raw, syms
+    Such a state holds one completed item `X: Y .` of a rule that passes its one child through
+    unchanged: whatever the lookahead, the driver would reduce it at once, which changes nothing but
+    the state, to the goto of X from the same state below (the rule pops one symbol). So a goto to it
+    is a goto to that state instead. Only gotos (on nonterminals) are rewritten: a shift decides the
+    state the next token is lexed in, and stays as it is. An input the composed table takes is taken by
+    the original one (the skipped reductions are the ones it would have made); any other is refused and
+    parsed by lark, as before."""
+    nonterminals = {origin for *_rest, origin in plans}
+    relabel = {}  # state → the origin of the only rule it reduces
+    for state, row in actions.items():
+        acts = set(row.values())
+        if len(acts) == 1 and state != end_state:
+            a = next(iter(acts))
+            if a < 0:
+                size, incl, kind, _name, origin = plans[~a]
+                if _fast_kind(size, incl, kind) == _K_RELABEL:
+                    relabel[state] = origin
 
-    def __missing__(self, state):
-        text = self.raw[state]
-        flat = [int(x) for x in text.split(",")] if text else []
-        syms = self.syms
-        if len(flat) % 2 or min(flat[::2], default=0) < 0:
-            raise ValueError("a damaged row")
-        row = self[state] = dict(zip([syms[i] for i in flat[::2]], flat[1::2]))
-        return row
+    def target(row: dict, goto: int) -> int:
+        for _ in range(len(relabel) + 1):  # a chain of relabels; a cycle (not LR) is left as it is
+            origin = relabel.get(goto)
+            if origin is None or row.get(origin, -1) < 0:
+                return goto
+            goto = row[origin]
+        return goto
+
+    for row in actions.values():
+        for sym, act in row.items():
+            if sym in nonterminals and act >= 0 and act in relabel:
+                row[sym] = target(row, act)
 
 
 class _StateLexer:
@@ -1149,7 +1181,8 @@ class _Tables:
         intern = sys.intern
         syms = [intern(str(x)) for x in data["syms"]]
         raw = {int(state): str(flat) for state, flat in data["actions"]}
-        self.rows = _Rows(raw, syms)
+        self.raw, self.syms = raw, syms
+        self.rows: dict = {}  # state → {symbol: action}: a plain dict (quicker to index than a subclass)
         self.rules = []
         for size, incl, kind, name, origin in data["rules"]:
             size, kind, incl = int(size), int(kind), tuple((int(j), bool(x)) for j, x in incl)
@@ -1168,11 +1201,23 @@ class _Tables:
         if self.start not in raw or self.end not in raw:
             raise ValueError("no start state")
 
+    def row(self, state: int) -> dict:
+        """state → {symbol: action}, each row made from its flat form the first time the driver needs it."""
+        row = self.rows.get(state)
+        if row is None:
+            text = self.raw[state]
+            flat = [int(x) for x in text.split(",")] if text else []
+            syms = self.syms
+            if len(flat) % 2 or min(flat[::2], default=0) < 0:
+                raise ValueError("a damaged row")
+            row = self.rows[state] = dict(zip([syms[i] for i in flat[::2]], flat[1::2]))
+        return row
+
     @property
     def actions(self) -> dict:
         """Every row (the driver reads only the rows it meets)."""
-        for state in self.rows.raw:
-            self.rows[state]  # noqa: B018 - made on first use
+        for state in self.raw:
+            self.row(state)
         return self.rows
 
     def lexer_for(self, state) -> _StateLexer:
@@ -1268,7 +1313,7 @@ def parse_fast(text: str) -> A.Scheme:
 
 
 def _drive(t: _Tables, text: str) -> A.Scheme:
-    actions, rules, kept, end_state = t.rows, t.rules, t.kept, t.end
+    actions, row_of, rules, kept, end_state = t.rows, t.row, t.rules, t.kept, t.end
     lexers, lexer_for, skip, skip_chars = t.lexers, t.lexer_for, t.skip, t.skip_chars
     new_tok = tuple.__new__
     states, values, exts = [t.start], [], []
@@ -1308,12 +1353,12 @@ def _drive(t: _Tables, text: str) -> A.Scheme:
                 typ = lx.retype[typ].get(value, typ)
                 tok = new_tok(Tok, (typ, value) + ext) if typ in kept else None
             elif typ in kept:
-                tok = new_tok(Tok, (typ, text[pos:e]) + ext)
+                tok = new_tok(Tok, (typ, text[pos:e], line, col, line, ext[3]))
             else:
                 tok = None
             pos = e
         # ---- reduce as long as the table says so, then shift the token
-        row = actions[states[-1]]
+        row = actions.get(states[-1]) or row_of(states[-1])
         while True:
             a = row.get(typ)
             if a is None:
@@ -1403,7 +1448,7 @@ def _drive(t: _Tables, text: str) -> A.Scheme:
             goto = states[-1] = actions[states[-2]][origin]
             if goto == end_state and typ == "$END":
                 return values[-1]
-            row = actions[goto]
+            row = actions.get(goto) or row_of(goto)
 
 
 def parse(source: Source) -> tuple[A.Scheme | None, list[Diagnostic]]:

@@ -28,6 +28,10 @@ _COMMON = ("assume", "remark", "basis")
 _SCORING_KEYS = ("gate", "applies", "not_applicable", "fields", "value", "missing", "optional", "range",
                  "may_negative", "may_exceed", "cap", "precision", "method", "counts_as", "default", "declared",
                  "unit_items")
+# Fields whose place nothing reads once they are drafted (a second one is found again in the attributes):
+# their drafts hold (value, None), which spares a Place for each 时限, 责任, 备注 … of every item.
+_PLACELESS = frozenset(_FIELD_KEYS) - frozenset(_SCORING_KEYS) - _REPEATABLE
+_SCORING_ORDER = {k: i for i, k in enumerate(_SCORING_KEYS)}
 _NODE = ("full", "points", "weight", "cap", "method", "deadline", "leader", "owner", "person", "assessor",
          "exception", "printed_id", "not_summed", "precision", "default") + _COMMON
 # Which attributes each declaration takes (E0209 for the others, never silently ignored).
@@ -73,13 +77,15 @@ class Resolver:
     def __init__(self):
         self.diags: list[Diagnostic] = []
         self.assumptions: list[M.Assumption] = []
+        self._fields: dict = {}  # the fields of the nodes frozen so far, each set once (_shared_fields)
+        self._placeless: dict = {}  # id of a field's value → (value, None) (_attrs)
 
     # ---------------------------------------------------------------- attributes
     def _attrs(self, attr_nodes, src: str, what: str, kind: str) -> dict:
         out: dict = {}
         for a in attr_nodes:
             key = "declared" if a.key in _POINT_KEYS else a.key
-            place = M.Place(src, a.span)
+            place = None if key in _PLACELESS else M.Place(src, a.span)
             if a.key not in APPLIES[kind]:
                 self.diags.append(error(
                     "E0209", f"{what}：属性“{ATTR_WORDS.get(a.key, a.key)}”在这里不起作用",
@@ -89,15 +95,21 @@ class Resolver:
             if a.key in _REPEATABLE:
                 out.setdefault(key, []).append((a.value, place))
                 if a.key == "assume":
-                    self.assumptions.append(M.Assumption(a.value, what, place))
+                    self.assumptions.append(M.Assumption(a.value, what, place or M.Place(src, a.span)))
                 continue
             if key in out:
-                first = out[key][1]
+                first = out[key][1] or M.Place(src, next(b.span for b in attr_nodes if b.key == key))
                 self.diags.append(error(
                     "E0208", f"{what} 的属性重复：同一属性写了两次", "attribute given twice", a.span, src,
                     label="第二次", related=(M_related(first, "第一次"),), hint="删去其中一个"))
                 continue
-            out[key] = (a.value, place)
+            if place is None:  # one (value, None) for a value written many times (责任 "办公室")
+                entry = self._placeless.get(id(a.value))
+                if entry is None:
+                    entry = self._placeless[id(a.value)] = (a.value, None)  # holds the value: its id stays its own
+                out[key] = entry
+            else:
+                out[key] = (a.value, place)
         return out
 
     # ---------------------------------------------------------------- tree drafts
@@ -208,13 +220,13 @@ class Resolver:
         else:
             points = None
         rng = at.get("range", (None,))[0]
-        return M.Node(
+        node = M.Node(
             kind=d.kind, key=d.key, text=d.text, level=0 if d.kind == M.CATEGORY else level,
             declared=declared, points=points,
             cap=at["cap"][0] if "cap" in at else None,
             counts_as=at["counts_as"][0] if "counts_as" in at else None,
-            method=method, inline_method=inline, fields=fields,
-            flags=frozenset(at.keys() & _FLAG_KEYS),
+            method=method, inline_method=inline, fields=self._shared_fields(fields),
+            flags=_flags(at),
             value_range=tuple(rng) if rng else None,
             default=self._default(at),
             exceptions=tuple((v.rule.text, v.reason, p) for v, p in at["exception"]) if "exception" in at else (),
@@ -223,6 +235,17 @@ class Resolver:
             extra=self._extra(at),
             children=children, place=d.place,
             points_place=at["declared"][1] if "declared" in at else None, unit=d.unit)
+        d.attrs, d.children = {}, []  # a draft is frozen once: what only it held is freed as the tree is frozen
+        return node
+
+    def _shared_fields(self, fields: dict) -> dict:
+        """One dict for equal fields (nodes never change them): the items of a large scheme repeat a few
+        owners and deadlines."""
+        try:
+            key = tuple(fields.items())
+            return self._fields.setdefault(key, fields) if len(self._fields) < 100_000 else fields
+        except TypeError:  # a value that cannot be hashed: not shared
+            return fields
 
     @staticmethod
     def _default(at: dict):
@@ -234,7 +257,10 @@ class Resolver:
         """The attributes that decide how a node scores, as written, each with its place (lower.py gives
         them meaning): gate, applies, not_applicable, fields, value, missing, optional, range, may_negative,
         may_exceed, cap, precision, method, counts_as, default."""
-        return {k: at[k] for k in _SCORING_KEYS if k in at}
+        keys = [k for k in at if k in _SCORING_ORDER]  # a node has a few attributes; there are 16 scoring keys
+        if len(keys) > 1:
+            keys.sort(key=_SCORING_ORDER.__getitem__)  # in the order of _SCORING_KEYS, as before
+        return {k: at[k] for k in keys}
 
     # ---------------------------------------------------------------- whole scheme
     def resolve(self, files: list[tuple[str, A.Scheme]]) -> M.Scheme:
@@ -334,13 +360,16 @@ class Resolver:
             else:
                 self._mark_locked(drafts)
                 self._merge(drafts, file_drafts)
-        roots = tuple(self._freeze(d, None, {}, 0) for d in drafts)
+        # 单位自列 sections are read off the drafts before freezing them (a frozen draft lets go of its attributes)
         sections = self._listed_sections(drafts, None)
         for d in unit_drafts:
             if d.kind == M.CATEGORY and d.key in sections:
                 self._fill_section(d, sections[d.key][0])
+        roots = tuple(self._freeze(d, None, {}, 0) for d in drafts)
         units = tuple(self._freeze(d, sections[d.key][1] if d.kind == M.CATEGORY and d.key in sections else None,
                                    {}, 1 if d.kind != M.CATEGORY else 0) for d in unit_drafts)
+        self._fields.clear()  # the nodes hold what they share
+        self._placeless.clear()
         main_src, main = files[0]
         return M.Scheme(
             kind=main.kind, title=main.title, year=main.year, meta=meta, precision=precision, rescale=rescale,
@@ -433,6 +462,14 @@ class Resolver:
     def _rule(self, d: A.Rule, src) -> M.RuleModel:
         at = self._attrs(d.attrs, src, f"规则 {d.name.text}", "rule")
         return M.RuleModel(d.name.text, d, at.get("level", ("error",))[0], M.Place(src, d.name.span))
+
+
+_FLAG_SETS: dict = {}  # each set of flags once: most nodes have none, and an empty frozenset is 216 bytes
+
+
+def _flags(at: dict) -> frozenset:
+    flags = frozenset(at.keys() & _FLAG_KEYS)
+    return _FLAG_SETS.setdefault(flags, flags)
 
 
 def M_related(place: M.Place, message: str) -> Related:

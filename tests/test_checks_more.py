@@ -239,6 +239,20 @@ def test_e0208_attribute_given_twice():
     assert [(r.span.line, r.span.column) for r in d.related] == [at(text, 2, "权重")]
 
 
+def test_e0208_a_field_given_twice_points_at_the_first():
+    # the drafts keep no place for fields (时限, 责任 …): the first one is found again in the attributes
+    text = """
+    方案 "t" {
+      类别 职能 满分 4 { 1-1 "a" 权重 4 责任 "甲" 时限 7月 责任 "乙" 时限 8月 }
+    }
+    """
+    diags = check(text).diagnostics
+    assert [d.code for d in diags] == ["E0208", "E0208"]
+    assert [(d.span.line, d.span.column) for d in diags] == [at(text, 2, "责任", 2), at(text, 2, "时限", 2)]
+    assert [[(r.span.line, r.span.column) for r in d.related] for d in diags] == [[at(text, 2, "责任")],
+                                                                                 [at(text, 2, "时限")]]
+
+
 # ---------------------------------------------------------------- E03: sums, counts, deadlines, locks
 def test_e0301_nested_categories_sum_with_the_parts_in_the_hint():
     text = """
