@@ -102,7 +102,7 @@ def line_text(line: dict) -> str:
         parts += ("，得 ", show(pts), " 分")
         if full is not None:
             parts += ("（权重 ", show(full), "）")
-            if pts < full:
+            if pts < full and not line.get("rescaled_away"):  # 折算: its points went to the others
                 parts += ("，失 ", show(full - pts), " 分")
     elif kind == "input" or kind == "group" or kind == "entry":
         parts += ("：", show(pts))

@@ -839,7 +839,10 @@ def decided(node, out, env, pr, weight):
             policy, amount = c.na
             out["points"] = (weight or ZERO) if policy == "full" else (amount or ZERO)
             out["rule"] = f"不适用（{_why(c.applies, env)}），" + (
-                "按满分计" if policy == "full" else f"计 {show(out['points'])} 分")
+                "按满分计" if policy == "full" else "分值按比例折算到同级" if policy == "rescale"
+                else f"计 {show(out['points'])} 分")
+            if policy == "rescale":
+                out["rescaled_away"] = True  # its parent's sum is rescaled over the others (sum_line)
             return out
         if c.gate is not None:
             why = unmet(c.gate, env)
@@ -952,7 +955,19 @@ def sum_line(node, env, pr):
         return out
     children = [node_line(c, env, pr) for c in node.children]
     out["children"] = children
-    return sum_close(node, out, fsum([c["points"] for c, s in zip(children, node.summed) if s]))
+    summed = [c for c, s in zip(children, node.summed) if s]
+    total = fsum([c["points"] for c in summed])
+    away = [c for c in summed if c.get("rescaled_away")]
+    if not away:
+        return sum_close(node, out, total)
+    # 不适用 折算: the children that apply earn the whole, at the rate they earned their own points
+    every = fsum([c["full"] or ZERO for c in summed])
+    kept = every - fsum([c["full"] or ZERO for c in away])
+    scaled = total * every / kept if kept else ZERO
+    sum_close(node, out, scaled)
+    out["rule"] = (f"{'、'.join(c['key'] for c in away)} 不适用，按比例折算：下级合计 {show(total)} × {show(every)} ÷ "
+                   f"{show(kept)} = {show(scaled)}；" + out["rule"])
+    return out
 
 
 def sum_close(node, out, total):

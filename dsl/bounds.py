@@ -360,10 +360,22 @@ class _Analysis:
 
     def sum(self, n: ir.Sum) -> Interval:
         total = point(ZERO)
+        rates: list[Interval | None] = []  # each summed child's points ÷ its full points
         for child, summed in zip(n.children, n.summed):
             b = self.node(child)
             if summed:
                 total = add(total, b)
+                full = _line_full(child)
+                rates.append(div(b, point(full)) if full else None)
+        if rates and any(c.conditions is not None and c.conditions.applies is not None and c.conditions.na[0] == "rescale"
+                         for c in n.children):
+            # 不适用 折算: the others' sum × (all the children's full points ÷ theirs), between the least and the
+            # greatest rate of a child times the whole
+            every = sum((_line_full(c) or ZERO for c, s in zip(n.children, n.summed) if s), ZERO)
+            lows = [r[0] for r in rates if r is not None and r[0] is not None]
+            highs = [r[1] for r in rates if r is not None and r[1] is not None]
+            total = hull(total, (min(*lows, ZERO) * every if len(lows) == len(rates) else None,
+                                 max(*highs, ZERO) * every if len(highs) == len(rates) else None))
         out = clamp(total, n.low, n.limit) if n.limit is not None else clamp(total, n.low, None)
         if n.counts_as is not None and n.full:
             out = scale(out, n.counts_as / n.full)
@@ -375,6 +387,15 @@ class _Analysis:
             policy, amount = self.listed[n.key]
             out = hull(self.nodes.get(n.key, point(ZERO)), point((n.full or ZERO) if policy == "full" else (amount or ZERO)))
         return _conditions(n.conditions, out, n.full)
+
+
+def _line_full(n: ir.Node) -> Fraction | None:
+    """The full points a node's line shows (what 不适用 折算 weighs it by): a leaf's weight, a sum's 计分 or full."""
+    if isinstance(n, ir.Leaf):
+        return n.weight
+    if isinstance(n, ir.Sum) and n.counts_as is not None:
+        return n.counts_as
+    return n.full
 
 
 def _rescaled(a: Interval, full: Fraction | None, rescale: bool) -> Interval:

@@ -287,7 +287,7 @@ class Conditions:
 
     tag: ClassVar[str] = "conditions"
     applies: Cond | None
-    na: tuple[str, Fraction | None]  # ("zero", N) 计 N / ("full", None) 满分
+    na: tuple[str, Fraction | None]  # ("zero", N) 计 N / ("full", None) 满分 / ("rescale", None) 折算
     gate: Cond | None
     exempt: Cond | None = None  # 免扣 X 若 …: when it holds, the node keeps its full points
 

@@ -207,6 +207,7 @@ class Lowering:
         self.keys = {n.key for r in (*scheme.roots, *scheme.unit_blocks) for n in r.walk()}
         self.yes_no_fields: set[str] = set()  # the 输入项 declared 是否 of the leaf being lowered
         self.named_rules: dict[str, ir.Rule] = {}  # a named method's rule for leaves without 输入项 (frozen: shared)
+        self.tops = {id(n) for n in (*scheme.roots, *scheme.unit_blocks)}  # nodes no sum of the tree holds
         self.decimals = self.decimal_rule()
 
     def decimal_rule(self) -> tuple[tuple[tuple[str | None, Fraction | None, int], ...], str | None] | None:
@@ -427,9 +428,10 @@ class Lowering:
             if "applies" not in x and "unit_items" not in x:
                 self.refuse(Refused("E0501", "写了 不适用 却没有 适用 条件", "not_applicable without applies",
                                     na_place.span), na_place.source)
-            elif policy == "rescale":
-                self.refuse(Refused("E0503", "不适用 折算 尚不支持评分（可写 不适用 计 N 或 不适用 满分）",
-                                    "not applicable → rescale is not supported", na_place.span), na_place.source)
+            elif policy == "rescale" and id(node) in self.tops:
+                self.refuse(Refused("E0503", "顶层类别没有同级的下级合计可折算：不适用 折算 写在有上级的类别或指标上"
+                                    "（或写 不适用 计 N、不适用 满分）", "rescale needs a parent sum", na_place.span),
+                            na_place.source)
             na = (policy, _f(amount))
         exempt = self.exempt_of(node.key)
         present = [g for g in gates if g is not None]

@@ -461,3 +461,24 @@ def test_counter_words_are_open(tmp_path):
     } }
     """, tmp_path)
     assert both.score(unit(values={"1-1": "3", "1-2": "5"}))["total"] == 4
+
+
+def test_not_applicable_rescale_gives_its_points_to_the_others(tmp_path):
+    # 「不适用的指标，其分值按比例折算到其他指标」: 指标 2 (4 points) does not apply to 甲;
+    # 业务 = 4.5 × (6 + 4) ÷ 6 = 7.5 (指标 1's rate 4.5/6 = 75% over all 10 points); 乙: 4.5 + 3 = 7.5;
+    # 丙 (1 and 2 both full, 2 not applying): 6 × 10 ÷ 6 = 10, never above 业务's 满分 10
+    from scoring_helpers import Both, unit
+
+    both = Both.of_text("""
+    方案 "折算" {
+      类别 业务 满分 10 {
+        指标 1 "办件" 分值 6
+        指标 2 "口岸验收" 分值 4 适用 有 口岸 不适用 折算
+      }
+      得分 总分 = 业务
+    }
+    """, tmp_path)
+    a = both.score(unit("甲", {"1": "4.5", "口岸": "否"}))
+    assert a["total"] == Fraction(15, 2) and "4.5 × 10 ÷ 6 = 7.5" in a["tree"][0]["rule"]
+    assert both.score(unit("乙", {"1": "4.5", "2": "3", "口岸": "是"}))["total"] == Fraction(15, 2)
+    assert both.score(unit("丙", {"1": "6", "口岸": "否"}))["total"] == 10
