@@ -1,18 +1,18 @@
 """The scoring module of a checked scheme for `kaoping score`: emitted once and kept in the user's
 cache folder (never the repository or the current directory), named by a hash of the scheme's texts
 (with every template it inherits), kaoping's version and the emitter's own sources; made in memory
-when the folder cannot be written."""
+when the folder cannot be written. It is run from its verified text (no bytecode files beside it)."""
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import types
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from kaoping.dsl import ir
+from kaoping.dsl.source import read_private
 
 from .emit import compile_program
 
@@ -43,24 +43,33 @@ def _key(texts: list[tuple[str, str]], source_name: str) -> str:
     return h.hexdigest()[:32]
 
 
+_LIMIT = 256 << 20  # the largest module read back (bytes)
+
+
 def scoring_module(program: ir.Program, texts: list[tuple[str, str]], source_name: str) -> types.ModuleType:
-    """The module of `program` (checked from `texts`: (name, text) of every file read)."""
+    """The module of `program` (checked from `texts`: (name, text) of every file read). A cached file is
+    used only when it is the user's own regular file and its first line holds the SHA-256 of the rest:
+    a file changed, cut short or put there by anyone else is made anew, never run."""
     folder = _folder()
     name = f"kaoping_scheme_{_key(texts, source_name)}"
+    source = None
     if folder is not None:
         path = folder / f"{name}.py"
-        try:
-            if not path.exists():
-                part = folder / f"{name}.{os.getpid()}.tmp"
-                part.write_text(compile_program(program, source_name), encoding="utf-8")
+        data = read_private(path, _LIMIT)
+        head, _, body = (data or b"").partition(b"\n")
+        if data is not None and head == b"# sha256 " + hashlib.sha256(body).hexdigest().encode():
+            source = body.decode("utf-8")
+        else:
+            source = compile_program(program, source_name)
+            body = source.encode("utf-8")
+            part = folder / f"{name}.{os.getpid()}.tmp"
+            try:
+                part.write_bytes(b"# sha256 " + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
                 os.replace(part, path)
-            spec = importlib.util.spec_from_file_location(name, path)
-            if spec is not None and spec.loader is not None:
-                module = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(module)
-                return module
-        except Exception:  # noqa: BLE001 (an unwritable or damaged cache: the module is made in memory)
-            pass
+            except OSError:  # an unwritable cache: the module is used from memory
+                pass
+    if source is None:
+        source = compile_program(program, source_name)
     module = types.ModuleType(name)
-    exec(compile(compile_program(program, source_name), source_name, "exec"), module.__dict__)
+    exec(compile(source, source_name, "exec"), module.__dict__)
     return module

@@ -217,3 +217,27 @@ def test_score_keeps_its_module_in_the_users_cache_folder(tmp_path, monkeypatch)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
     (tmp_path / "a-file").write_text("")  # the folder cannot be made: the module is made in memory
     assert scoring_module(checked.program, texts, "t.scheme").FAST is not None
+
+
+def test_a_changed_cached_module_is_made_anew_never_run(tmp_path, monkeypatch):
+    from kaoping.compiler.compiled import scoring_module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    checked = check(FAST)
+    texts = [("t.scheme", FAST)]
+    scoring_module(checked.program, texts, "t.scheme")
+    (path,) = (tmp_path / "cache" / "kaoping" / "modules").glob("*.py")
+    good = path.read_bytes()
+    # a file edited after it was written (its digest no longer matches): never run, made again
+    path.write_bytes(good + b"\nraise SystemExit('ran a changed cache file')\n")
+    assert scoring_module(checked.program, texts, "t.scheme").FAST is not None
+    assert path.read_bytes() == good
+    # cut short, or a symbolic link put in its place: the same
+    path.write_bytes(good[: len(good) // 2])
+    assert scoring_module(checked.program, texts, "t.scheme").FAST is not None and path.read_bytes() == good
+    elsewhere = tmp_path / "elsewhere.py"
+    elsewhere.write_bytes(good)
+    path.unlink()
+    path.symlink_to(elsewhere)
+    assert scoring_module(checked.program, texts, "t.scheme").FAST is not None
+    assert not path.is_symlink() and path.read_bytes() == good
