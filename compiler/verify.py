@@ -63,16 +63,10 @@ class _Unknown(Exception):
 def _value_of(name: str, score: dict, scheme: M.Scheme):
     if name in score["formulas"]:
         return score["formulas"][name]
-    for line in score["inputs"] + score["groups"]:
-        if line["key"] == name:
-            return line["points"]
-    stack = list(score["tree"])
-    while stack:
-        line = stack.pop()
-        if line["key"] == name:
-            return line["points"]
-        stack += line["children"]
-    raise _Unknown(name)
+    line = _node_line(name, score)
+    if line is None:
+        raise _Unknown(name)
+    return line["points"]
 
 
 @attrs.frozen

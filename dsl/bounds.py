@@ -390,7 +390,8 @@ class _Analysis:
 
 
 def _line_full(n: ir.Node) -> Fraction | None:
-    """The full points a node's line shows (what 不适用 折算 weighs it by): a leaf's weight, a sum's 计分 or full."""
+    """The full points a node's line shows (what 不适用 折算 weighs it by, and 折算 百分制 divides by): a leaf's
+    weight, a sum's 计分 or full."""
     if isinstance(n, ir.Leaf):
         return n.weight
     if isinstance(n, ir.Sum) and n.counts_as is not None:
@@ -413,8 +414,7 @@ def analyse(prog: ir.Program) -> Bounds:
             an.node(n)
     fulls: dict[str, Fraction | None] = {}
     for n in ir.walk_nodes(prog.tree + tuple(x for _u, ns in prog.unit_trees for x in ns)):
-        fulls.setdefault(n.key, n.counts_as if isinstance(n, ir.Sum) and n.counts_as is not None else n.full
-                         if not isinstance(n, ir.Leaf) else n.weight)
+        fulls.setdefault(n.key, _line_full(n))
     nodes_read = {k: _rescaled(v, fulls.get(k), prog.rescale) for k, v in an.nodes.items()}
     inputs: dict[str, Interval] = {}
     for i in prog.inputs:
