@@ -43,7 +43,7 @@ from .source import Source, Span, read_private
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．－–", "0123456789.--")
 _PARSER = None  # lark.Lark, built or loaded once per process
 _TABLES: "_Tables | None" = None
-_TABLES_FORMAT = 7  # bump when the layout of the cached driver tables changes
+_TABLES_FORMAT = 8  # bump when the layout of the cached driver tables changes
 _LARK_FORMAT = 1  # bump when the options of the lark parser or the layout of its cache change
 _CACHE_LIMIT = 32 << 20  # a cache file larger than this is not read
 _OPTIONS = dict(parser="lalr", lexer="contextual", strict=True, propagate_positions=True, maybe_placeholders=False)
@@ -1082,10 +1082,9 @@ def _build_tables(lk) -> dict:
                 if unless:
                     retype[str(re_t.name)] = unless
             ts = [t for t in ts if t.name not in embedded and t.name not in ignore]
-            # (name, regex, first character): a string terminal can only match where the text holds its
-            # first character, so each lexer is split by the character at the token's start.
-            alts = tuple((str(t.name), t.pattern.to_regexp(),
-                          t.pattern.value[0] if isinstance(t.pattern, PatternStr) and not t.pattern.flags else None)
+            # (name, regex, first characters): a terminal can only match where the text holds one of the
+            # characters it can begin with, so each lexer is split by the character at the token's start.
+            alts = tuple((str(t.name), t.pattern.to_regexp(), _first_chars(t.pattern.to_regexp(), flags))
                          for t in ts)
             spec_of[key] = len(specs)
             specs.append((alts, retype))
@@ -1113,6 +1112,74 @@ def _build_tables(lk) -> dict:
     return dict(format=_TABLES_FORMAT, syms=syms, actions=rows, rules=plans, kept=sorted(kept), fused=fused,
                 start=table.start_states["start"], end=table.end_states["start"], specs=specs,
                 state_spec=sorted(state_spec.items()), skip=skip, skip_chars=skip_chars, flags=flags)
+
+
+def _first_chars(rx: str, flags: int) -> list | None:
+    """The characters a match of `rx` can begin with, as sorted [low, high] code point ranges; None when
+    that is not known for sure (a match may be empty, or begin with any character, or the pattern uses
+    a form not read here). Read from the pattern's parse by Python's own regex parser, at table build
+    time only. Never too few: a lexer tries a terminal wherever the text's character is in its ranges."""
+    try:
+        import re._parser as sre  # Python 3.11+
+    except ImportError:  # pragma: no cover - Python 3.10's name
+        import sre_parse as sre  # type: ignore[no-redef]
+    c = sre._constants if hasattr(sre, "_constants") else sre  # type: ignore[attr-defined]
+    if flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)}
+
+    def seq(items) -> tuple[set, bool] | None:  # (first ranges, may the sequence match empty?)
+        out: set = set()
+        for op, av in items:
+            got = one(op, av)
+            if got is None:
+                return None
+            ranges, empty = got
+            out |= ranges
+            if not empty:
+                return out, False
+        return out, True
+
+    def one(op, av) -> tuple[set, bool] | None:
+        if op is c.LITERAL:
+            return {(av, av)}, False
+        if op is c.IN:
+            ranges = set()
+            for iop, iav in av:
+                if iop is c.LITERAL:
+                    ranges.add((iav, iav))
+                elif iop is c.RANGE:
+                    ranges.add(tuple(iav))
+                else:  # NEGATE, CATEGORY (\d, \w …): not read here
+                    return None
+            return ranges, False
+        if op is c.BRANCH:
+            out, empty = set(), False
+            for branch in av[1]:
+                got = seq(branch)
+                if got is None:
+                    return None
+                out |= got[0]
+                empty = empty or got[1]
+            return out, empty
+        if op is c.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            return None if add_flags or del_flags else seq(sub)
+        if op is getattr(c, "ATOMIC_GROUP", None):
+            return seq(av)
+        if op in repeats:
+            low, _high, sub = av
+            got = seq(sub)
+            return None if got is None else (got[0], got[1] or low == 0)
+        return None  # ANY, NOT_LITERAL, anchors, lookarounds, backreferences …
+
+    try:
+        got = seq(sre.parse(rx, flags))
+    except Exception:  # a pattern this parser does not read: no filter
+        return None
+    if got is None or got[1] or not got[0]:
+        return None
+    return [list(r) for r in sorted(got[0])]
 
 
 def _skip_relabels(actions: dict, plans: list, end_state: int) -> None:
@@ -1160,7 +1227,9 @@ class _StateLexer:
         self.by_char: dict = {}
 
     def for_char(self, c: str):
-        names = tuple(name for name, _rx, first in self.alts if first is None or first == c)
+        o = ord(c)
+        names = tuple(name for name, _rx, first in self.alts
+                      if first is None or any(low <= o <= high for low, high in first))
         match = _COMPILED.get(names)
         if match is None:
             pattern = "|".join(f"(?P<{name}>{rx})" for name, rx, first in self.alts if name in names) or "(?!)"
@@ -1225,7 +1294,8 @@ class _Tables:
         lx = self.by_spec.get(index)
         if lx is None:
             alts, retype = self.raw_specs[index]
-            alts = tuple((sys.intern(str(n)), str(rx), None if first is None else str(first)) for n, rx, first in alts)
+            alts = tuple((sys.intern(str(n)), str(rx), None if first is None else tuple((int(lo), int(hi)) for lo, hi in first))
+                         for n, rx, first in alts)
             retype = {sys.intern(str(k)): {str(w): sys.intern(str(t)) for w, t in v.items()} for k, v in retype.items()}
             lx = self.by_spec[index] = _StateLexer(alts, retype, self.flags)
         self.lexers[state] = lx

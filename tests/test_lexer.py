@@ -568,6 +568,42 @@ def test_every_keyword_lexes_whole_in_every_state_that_accepts_it():
     assert checked > 10000 and wrong == []
 
 
+def _terminal_firsts() -> list:
+    """(name, regex, first ranges) of every terminal the fast path's lexers filter by first character."""
+    tables = _tables()
+    seen = {}
+    for alts, _retype in tables.raw_specs:
+        for name, rx, first in alts:
+            seen[name] = (rx, first)
+    return sorted((n, rx, first) for n, (rx, first) in seen.items() if first is not None)
+
+
+@pytest.mark.parametrize("name, rx, first", _terminal_firsts(), ids=lambda v: v if isinstance(v, str) else "")
+def test_a_terminal_is_tried_at_every_character_it_can_begin_with(name, rx, first):
+    """The lexers try a terminal only where the text holds a character its first ranges name: any text
+    the terminal matches begins with such a character (never too few, or a token would be missed)."""
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.from_regex(re.compile(rx), fullmatch=True))
+    def starts_in_range(text):
+        o = ord(text[0])
+        assert any(lo <= o <= hi for lo, hi in first), (text, first)
+
+    starts_in_range()
+
+
+def test_first_characters_are_read_only_where_sure():
+    from kaoping.dsl.parser import _first_chars
+
+    assert _first_chars("[0-9０-９]+([.．][0-9０-９]+)?", 0) == [[48, 57], [0xFF10, 0xFF19]]
+    assert _first_chars("(?:,|，|、)", 0) == [[44, 44], [0x3001, 0x3001], [0xFF0C, 0xFF0C]]
+    assert _first_chars("a?b", 0) == [[97, 97], [98, 98]]  # an optional first part: what follows may begin it too
+    for unsure in ("[^\\W\\d][\\w·]*", "a*", "(?i:abc)", ".x", "\\d+", "(?=a)a", "[^a]"):
+        assert _first_chars(unsure, 0) is None, unsure
+    assert _first_chars("abc", re.IGNORECASE) is None
+
+
 def test_fast_path_and_lark_agree_on_real_schemes():
     root = Path(__file__).resolve().parent.parent
     files = sorted(root.glob("schemes/**/*.scheme")) + sorted(root.glob("docs/**/*.scheme"))
