@@ -43,10 +43,6 @@ class Failure:
     example: Example
 
 
-def score(prog: ir.Program, units: list[UnitResults]) -> list[dict]:
-    return R.score_many(prog, [unit_dict(u) for u in units])
-
-
 def _lines(score_: dict) -> dict[str, dict]:
     out: dict[str, dict] = {}
     stack = list(score_["tree"])
@@ -78,6 +74,7 @@ class Run:
         self.why_invalid: dict[str, int] = {}
         self.moved: set[str] = set()  # groups seen changing the total
         self.unmoved: dict[str, Failure] = {}
+        self.memo: dict = {}  # the lines of pure leaves, kept across the populations of the run (score_many)
         names = [g[0] for g in prog.ranking.grades]
         self.grade_names = names
         declared: dict[str | None, dict[str, B.Interval]] = {None: {}}
@@ -108,10 +105,13 @@ class Run:
         self.held[prop] = self.held.get(prop, 0) + 1
 
     # ------------------------------------------------------------ one population
+    def score(self, units: list[UnitResults]) -> list[dict]:
+        return R.score_many(self.prog, [unit_dict(u) for u in units], self.memo)
+
     def examine(self, pop: list[UnitResults], probes: list[int], count: bool = True,
                 every_ladder: bool = False, only: Ladder | None = None) -> Failure | None:
         """Check every property not yet failed on one population; the first that fails now."""
-        scores = score(self.prog, pop)
+        scores = self.score(pop)
         if count:
             self.generated += len(pop)
             for s in scores:
@@ -201,7 +201,7 @@ class Run:
         better = attrs.evolve(unit, values=lad.put(unit.values, lad.rungs[j + 1]))
         pop_w = pop[:focus] + [worse] + pop[focus + 1:]
         pop_b = pop[:focus] + [better] + pop[focus + 1:]
-        sw, sb = score(self.prog, pop_w), score(self.prog, pop_b)
+        sw, sb = self.score(pop_w), self.score(pop_b)
         a, b = sw[focus], sb[focus]
         if a["problems"] or b["problems"]:
             return None
@@ -235,7 +235,7 @@ class Run:
             without = attrs.evolve(unit, values={k: v for k, v in unit.values.items() if k != g.name})
             pop_g = pop[:focus] + [with_g] + pop[focus + 1:]
             pop_0 = pop[:focus] + [without] + pop[focus + 1:]
-            sg, s0 = score(self.prog, pop_g)[focus], score(self.prog, pop_0)[focus]
+            sg, s0 = self.score(pop_g)[focus], self.score(pop_0)[focus]
             if sg["total"] is None or s0["total"] is None:
                 continue
             points = next((line["points"] for line in sg["groups"] if line["key"] == g.name), Fraction(0))

@@ -64,9 +64,24 @@ def _decimal(text):
     return d
 
 
+_NUMS: dict = {}  # (text, percent) → its Fraction: results repeat a few texts ("1", "0.5", "是"…)
+
+
 def num(value, percent=False):
     """A results value → Fraction: numbers, "1.5", "3/4"; "85%" only where a ratio is read
     (`percent`); never bools, floats, None or other text."""
+    if value.__class__ is str:
+        got = _NUMS.get((value, percent))
+        if got is None:
+            got = _num(value, percent)
+            if len(_NUMS) >= 100_000:
+                _NUMS.clear()
+            _NUMS[(value, percent)] = got
+        return got
+    return _num(value, percent)
+
+
+def _num(value, percent):
     if isinstance(value, bool) or value is None:
         raise Problem("V0103", "应为数值" + ("，却是空值（null）" if value is None else f"，却是 {value!r}"))
     if isinstance(value, Fraction):
@@ -1284,11 +1299,11 @@ def score_unit(prog, unit, cross=None, memo=None):
             "groups": list(env.groups.values()), "vetoes": vetoes, "problems": pr}
 
 
-def stage_values(prog, unit, cross, specs):
+def stage_values(prog, unit, cross, specs, memo=None):
     """The values one stage of cross-unit functions aggregates, for one unit: None for every one
     when the unit's results have a problem (other than needing a later stage), or when the value
     cannot be computed: such a unit is left out of the aggregates, never counted as 0."""
-    env, pr, _tree, _view = prepare(prog, unit, cross)
+    env, pr, _tree, _view = prepare(prog, unit, cross, memo)
     env.staging = True
     out = {}
     broken = any(p["code"] != "V0204" for p in pr)
@@ -1303,13 +1318,14 @@ def stage_values(prog, unit, cross, specs):
     return env.unit_class, out
 
 
-def cross_stages(prog, units):
-    """The aggregates of every stage, in order; None when the scheme has none."""
+def cross_stages(prog, units, memo=None):
+    """The aggregates of every stage, in order; None when the scheme has none. `memo`: as in
+    score_unit (a pure leaf's line depends on its result alone, so every stage reuses it)."""
     if not prog.stages:
         return None
     cross = {}
     for specs in prog.stages:
-        rows = batch(lambda u: stage_values(prog, u, cross, specs), units)
+        rows = batch(lambda u: stage_values(prog, u, cross, specs, memo), units)
         cross = cross_aggregates(rows, specs, cross)
     return cross
 
@@ -1357,8 +1373,8 @@ def score_stream(prog, units, fast=None):
     the summaries and the cross-unit values, however many units there are. `fast` (fastrun.Fast):
     the units it scores carry its records under "fast" instead of "tree", "inputs" and "groups"."""
     units = share(prog, units)
-    cross = cross_stages(prog, units)
-    memo = {}
+    memo: dict = {}
+    cross = cross_stages(prog, units, memo)
 
     def summary(u):
         total = fast.total(u) if fast is not None else None
@@ -1390,12 +1406,13 @@ def score_stream(prog, units, fast=None):
     return summaries, full()
 
 
-def score_many(prog, units):
+def score_many(prog, units, memo=None):
     """score_unit of units scored together (the cross-unit stages first), ranked and graded; every
-    breakdown held at once (score_stream holds one)."""
+    breakdown held at once (score_stream holds one). `memo`: the lines of pure leaves, which a caller
+    that scores many populations of one program may keep across them (see score_unit)."""
     units = share(prog, units)
-    cross = cross_stages(prog, units)
-    memo = {}
+    memo = {} if memo is None else memo
+    cross = cross_stages(prog, units, memo)
     return rank_scores(prog, batch(lambda u: score_unit(prog, u, cross, memo), units))
 
 
