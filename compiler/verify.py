@@ -82,6 +82,15 @@ def _grades(scheme: M.Scheme) -> list[str]:
     return [g.name.text for g in scheme.grades.grades] if scheme.grades is not None else []
 
 
+_LOWERING: list = []  # [scheme, its Lowering]: the one a run reads 上限/满分/分值(…) through
+
+
+def _lowering(scheme: M.Scheme) -> Lowering:
+    if not _LOWERING or _LOWERING[0] is not scheme:
+        _LOWERING[:] = [scheme, Lowering(scheme)]
+    return _LOWERING[1]
+
+
 def evaluate_expr(e, score: dict, scheme: M.Scheme, together: Together | None = None):
     """An expression of a 性质 or 期望 over one scored unit: a number, or a grade's name."""
     def ev(x):
@@ -108,7 +117,7 @@ def evaluate_expr(e, score: dict, scheme: M.Scheme, together: Together | None = 
         return evaluate_expr(A.Ref(e.attr, e.span), together.other, scheme)
     if isinstance(e, A.AttrRef):
         try:
-            return Lowering(scheme).attr_value(e)
+            return _lowering(scheme).attr_value(e)
         except Refused:
             raise _Unknown(e.name) from None
     if isinstance(e, A.BinOp):
@@ -122,7 +131,7 @@ def evaluate_expr(e, score: dict, scheme: M.Scheme, together: Together | None = 
         return _cross(e, score, scheme, together)
     if isinstance(e, A.Call) and e.func in ("分值", "计数") and all(isinstance(a, A.Ref) for a in e.args):
         try:
-            return Lowering(scheme).static(e)
+            return _lowering(scheme).static(e)
         except Refused:
             raise _Unknown(e.func) from None
     raise _Unknown(e.func if isinstance(e, A.Call) else type(e).__name__)
@@ -251,7 +260,7 @@ def _interval(e, scheme: M.Scheme, b: B.Bounds) -> B.Interval | None:
         return b.nodes.get(e.id)
     if isinstance(e, A.AttrRef):
         try:
-            v = Lowering(scheme).attr_value(e)
+            v = _lowering(scheme).attr_value(e)
         except Refused:
             return None
         return (Fraction(v), Fraction(v)) if v is not None else None
