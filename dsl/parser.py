@@ -1119,14 +1119,9 @@ def _first_chars(rx: str, flags: int) -> list | None:
     that is not known for sure (a match may be empty, or begin with any character, or the pattern uses
     a form not read here). Read from the pattern's parse by Python's own regex parser, at table build
     time only. Never too few: a lexer tries a terminal wherever the text's character is in its ranges."""
-    try:
-        import re._parser as sre  # Python 3.11+
-    except ImportError:  # pragma: no cover - Python 3.10's name
-        import sre_parse as sre  # type: ignore[no-redef]
-    c = sre._constants if hasattr(sre, "_constants") else sre  # type: ignore[attr-defined]
-    if flags & (re.IGNORECASE | re.VERBOSE):
-        return None
-    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)}
+    from re import _constants as c, _parser as sre  # type: ignore[attr-defined]
+
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT}
 
     def seq(items) -> tuple[set, bool] | None:  # (first ranges, may the sequence match empty?)
         out: set = set()
@@ -1165,7 +1160,7 @@ def _first_chars(rx: str, flags: int) -> list | None:
         if op is c.SUBPATTERN:
             _group, add_flags, del_flags, sub = av
             return None if add_flags or del_flags else seq(sub)
-        if op is getattr(c, "ATOMIC_GROUP", None):
+        if op is c.ATOMIC_GROUP:
             return seq(av)
         if op in repeats:
             low, _high, sub = av
@@ -1174,9 +1169,12 @@ def _first_chars(rx: str, flags: int) -> list | None:
         return None  # ANY, NOT_LITERAL, anchors, lookarounds, backreferences …
 
     try:
-        got = seq(sre.parse(rx, flags))
+        parsed = sre.parse(rx, flags)
     except Exception:  # a pattern this parser does not read: no filter
         return None
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):  # (?i) for the whole pattern, or passed in
+        return None
+    got = seq(parsed)
     if got is None or got[1] or not got[0]:
         return None
     return [list(r) for r in sorted(got[0])]

@@ -602,6 +602,7 @@ def test_first_characters_are_read_only_where_sure():
     for unsure in ("[^\\W\\d][\\w·]*", "a*", "(?i:abc)", ".x", "\\d+", "(?=a)a", "[^a]"):
         assert _first_chars(unsure, 0) is None, unsure
     assert _first_chars("abc", re.IGNORECASE) is None
+    assert _first_chars("(?i)abc", 0) is None
 
 
 def test_fast_path_and_lark_agree_on_real_schemes():
