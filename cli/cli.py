@@ -239,7 +239,18 @@ def verify(scheme, examples, seed, templates):
     if not checked.ok:
         _print_diagnostics(checked, "short", show_notes=False)
         sys.exit(1)
-    report = run_verify(checked.scheme, checked.program, examples, seed)
+    bar = None
+
+    def progress(done: int, planned: int) -> None:  # a bar on a terminal's stderr; nothing elsewhere
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=planned, label="验证中 / verifying", file=sys.stderr,
+                                    hidden=not sys.stderr.isatty(), show_eta=False)
+        bar.update(1)
+
+    report = run_verify(checked.scheme, checked.program, examples, seed, progress)
+    if bar is not None:
+        bar.render_finish()
     share = f"{report.valid * 100 // report.generated}%" if report.generated else "—"
     click.echo(f"生成 {report.generated} 个单位，其中 {report.valid} 个有效并已评分（{share}）；"
                f"随机种子 {report.seed}（--seed {report.seed} 可重现）")

@@ -355,18 +355,22 @@ class _Broken(Exception):
     pass
 
 
-def verify(scheme: M.Scheme, program: ir.Program, examples: int = 200, seed: int | None = None) -> Report:
+def verify(scheme: M.Scheme, program: ir.Program, examples: int = 200, seed: int | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Report:
     """Corners first, then random populations (hypothesis); every property named, with its status.
-    Hypothesis keeps what it writes (its example database, its caches) in the user's cache folder."""
+    Hypothesis keeps what it writes (its example database, its caches) in the user's cache folder.
+    `progress(done, planned)` is called after each population examined: `planned` counts the corners
+    and `examples`; a counterexample's shrinking and the search after it may go past it."""
     previous = getattr(hyp_config, "__hypothesis_home_directory", None)
     hyp_config.set_hypothesis_home_dir(cache_dir())
     try:
-        return _verify(scheme, program, examples, seed)
+        return _verify(scheme, program, examples, seed, progress)
     finally:
         hyp_config.set_hypothesis_home_dir(previous)
 
 
-def _verify(scheme: M.Scheme, program: ir.Program, examples: int, seed: int | None) -> Report:
+def _verify(scheme: M.Scheme, program: ir.Program, examples: int, seed: int | None,
+            progress: Callable[[int, int], None] | None) -> Report:
     chosen = seed if seed is not None else random.SystemRandom().randrange(2 ** 32)
     b = B.analyse(program)
     sp = space(program)
@@ -383,18 +387,29 @@ def _verify(scheme: M.Scheme, program: ir.Program, examples: int, seed: int | No
             for best in (True, False):
                 for yes in (True, False):
                     partners.append((name, cls, best, yes))
+    alone = [(n, c, best, yes) for n, c, best, yes in partners if not yes][:4]  # the first kinds, best and worst
+    planned = len(partners) + examples + sum(len(dim.ladders or (None,)) for name, cls, _best, _yes in alone
+                                             for dim in sp.dims_for(name, cls))
+    done = 0
+
+    def examined(f: Failure | None) -> Failure | None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, planned)
+        return f
+
     for name, cls, best, yes in partners:
         base = corner_unit(sp, name, cls, best, yes)
         pop = _shared_as(base, _others(sp, name) if stages else [], sp)
-        f = run.examine(pop, [0] * 6, every_ladder=True)
-        _note(run, f)
-    alone = [(n, c, best, yes) for n, c, best, yes in partners if not yes][:4]  # the first kinds, best and worst
+        _note(run, examined(run.examine(pop, [0] * 6, every_ladder=True)))
     for name, cls, best, yes in alone:
         for dim in sp.dims_for(name, cls):
             unit = corner_unit(sp, name, cls, best, yes, alone=dim)
             pop = _shared_as(unit, _others(sp, name) if stages else [], sp)
             for lad in dim.ladders or (None,):
-                _note(run, run.examine(pop, [0] * 6, only=lad) if lad is not None else run.examine(pop, [0] * 6))
+                _note(run, examined(run.examine(pop, [0] * 6, only=lad) if lad is not None
+                                    else run.examine(pop, [0] * 6)))
     # 2. random populations: hypothesis searches, and shrinks what it finds
     strategy = populations(sp, 2, 30) if stages else populations(sp, 1, 1)
     database = None if seed is not None else DirectoryBasedExampleDatabase(str(cache_dir()))
@@ -407,7 +422,7 @@ def _verify(scheme: M.Scheme, program: ir.Program, examples: int, seed: int | No
         @config
         @given(strategy, st.lists(st.integers(0, 2 ** 16), min_size=6, max_size=6))
         def probe(pop, probes):
-            f = run.examine(pop, probes)
+            f = examined(run.examine(pop, probes))
             if f is not None:
                 raise _Broken(f)
 

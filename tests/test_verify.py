@@ -45,6 +45,24 @@ def test_seed_properties_hold():
     assert "个有效并已评分" in result.output
 
 
+def test_progress_is_told_once_per_population_and_only_a_terminal_sees_a_bar():
+    from kaoping.compiler.verify import verify
+    from kaoping.dsl.load import check_path
+
+    checked = check_path(str(SCHEMES / "quanzhou-transport-2019.scheme"))
+    assert checked.ok
+    calls = []
+    report = verify(checked.scheme, checked.program, examples=15, seed=1, progress=lambda *a: calls.append(a))
+    assert [done for done, _ in calls] == list(range(1, len(calls) + 1))
+    planned = {p for _, p in calls}
+    assert len(planned) == 1 and planned.pop() >= 15  # the corners and the 15 random populations
+    assert len(calls) >= 15 and report.generated >= len(calls)  # every population has at least one unit
+    # CliRunner's stderr is not a terminal: no bar, not even its label
+    result = CliRunner().invoke(main, ["verify", str(SCHEMES / "quanzhou-transport-2019.scheme"),
+                                       "--examples", "5", "--seed", "1"])
+    assert result.exit_code == 0 and "verifying" not in result.output + result.stderr
+
+
 def test_false_invariant_gives_a_counterexample(tmp_path):
     path = tmp_path / "p.scheme"
     path.write_text(SCHEME, encoding="utf-8")
