@@ -12,7 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from kaoping.dsl import ir
-from kaoping.dsl.source import read_private
+from kaoping.dsl.source import prune_cache, read_private, touch
 
 from .emit import compile_program
 
@@ -44,6 +44,7 @@ def _key(texts: list[tuple[str, str]], source_name: str) -> str:
 
 
 _LIMIT = 256 << 20  # the largest module read back (bytes)
+KEEP = 64  # modules kept in the cache folder, the most recently used (each edit of a scheme makes one)
 
 
 def scoring_module(program: ir.Program, texts: list[tuple[str, str]], source_name: str) -> types.ModuleType:
@@ -59,6 +60,7 @@ def scoring_module(program: ir.Program, texts: list[tuple[str, str]], source_nam
         head, _, body = (data or b"").partition(b"\n")
         if data is not None and head == b"# sha256 " + hashlib.sha256(body).hexdigest().encode():
             source = body.decode("utf-8")
+            touch(path)
         else:
             source = compile_program(program, source_name)
             body = source.encode("utf-8")
@@ -68,6 +70,7 @@ def scoring_module(program: ir.Program, texts: list[tuple[str, str]], source_nam
                 os.replace(part, path)
             except OSError:  # an unwritable cache: the module is used from memory
                 pass
+            prune_cache(folder, "kaoping_scheme_", KEEP)
     if source is None:
         source = compile_program(program, source_name)
     module = types.ModuleType(name)

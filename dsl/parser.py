@@ -35,7 +35,7 @@ except ImportError:
 from . import ast as A
 from .diagnostics import Diagnostic
 from .names import GRADE
-from .source import Source, Span, read_private
+from .source import Source, Span, prune_cache, read_private, touch
 
 # lark is imported only where it is needed (building the tables, the reference path, syntax errors):
 # checking a scheme with the tables cached never imports it.
@@ -46,6 +46,7 @@ _TABLES: "_Tables | None" = None
 _TABLES_FORMAT = 8  # bump when the layout of the cached driver tables changes
 _LARK_FORMAT = 1  # bump when the options of the lark parser or the layout of its cache change
 _CACHE_LIMIT = 32 << 20  # a cache file larger than this is not read
+_CACHE_KEEP = 8  # grammar caches kept, the most recently used (two files a grammar, kaoping, lark and Python)
 _OPTIONS = dict(parser="lalr", lexer="contextual", strict=True, propagate_positions=True, maybe_placeholders=False)
 
 
@@ -105,9 +106,11 @@ def _read_cache(path: Path | None) -> object | None:
     if not sep or _sha256(payload).hexdigest().encode() != head:
         return None
     try:
-        return json.loads(payload)
+        value = json.loads(payload)
     except (ValueError, RecursionError):
         return None
+    touch(path)
+    return value
 
 
 def _write_cache(path: Path | None, value) -> None:
@@ -126,6 +129,7 @@ def _write_cache(path: Path | None, value) -> None:
             os.unlink(f.name)
         except (OSError, UnboundLocalError, NameError):
             pass
+    prune_cache(path.parent, "scheme-grammar-", _CACHE_KEEP)
 
 
 def _lark_file(text: str) -> Path | None:

@@ -230,3 +230,35 @@ def read_private(path, limit: int) -> bytes | None:
         return None
     finally:
         os.close(fd)
+
+
+def prune_cache(folder, prefix: str, keep: int) -> None:
+    """Keep the `keep` most recently used files of a cache folder whose names begin with `prefix`;
+    remove the rest. Only the current user's regular files are counted or removed (never a link, a
+    folder or another user's file); a cache read marks its file used (`touch`). Errors are ignored:
+    a cache never stops the program."""
+    found = []
+    try:
+        with os.scandir(folder) as entries:
+            for e in entries:
+                if not e.name.startswith(prefix) or not e.is_file(follow_symlinks=False):
+                    continue
+                st = e.stat(follow_symlinks=False)
+                if not hasattr(os, "getuid") or st.st_uid == os.getuid():
+                    found.append((st.st_mtime_ns, e.path))
+    except OSError:
+        return
+    found.sort(reverse=True)
+    for _time, path in found[keep:]:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def touch(path) -> None:
+    """Mark a cache file used now (prune_cache keeps the most recently used)."""
+    try:
+        os.utime(path, follow_symlinks=False)
+    except (OSError, NotImplementedError):
+        pass

@@ -4,6 +4,8 @@ and on units it must hand to the runtime (a third, a division that does not term
 
 from __future__ import annotations
 
+import os
+
 import decimal
 import json
 from fractions import Fraction
@@ -217,6 +219,35 @@ def test_score_keeps_its_module_in_the_users_cache_folder(tmp_path, monkeypatch)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
     (tmp_path / "a-file").write_text("")  # the folder cannot be made: the module is made in memory
     assert scoring_module(checked.program, texts, "t.scheme").FAST is not None
+
+
+def test_the_module_cache_keeps_the_most_recently_used_modules(tmp_path, monkeypatch):
+    from kaoping.compiler import compiled
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(compiled, "KEEP", 3)
+    folder = tmp_path / "cache" / "kaoping" / "modules"
+    folder.mkdir(parents=True)
+    olds = [folder / f"kaoping_scheme_old{i}.py" for i in range(4)]
+    for i, old in enumerate(olds):  # old0 used longest ago
+        old.write_text("# sha256 x\n")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    mine = folder / "notes.txt"  # not a module: never counted, never removed
+    mine.write_text("x")
+    os.utime(mine, (1, 1))
+    link = folder / "kaoping_scheme_link.py"  # a link is never followed, counted or removed
+    link.symlink_to(tmp_path / "nowhere")
+    checked = check(FAST)
+    texts = [("t.scheme", FAST)]
+    compiled.scoring_module(checked.program, texts, "t.scheme")  # a new module: the folder is pruned to 3
+    (new,) = [p for p in folder.glob("kaoping_scheme_*.py") if p not in olds and p != link]
+    assert sorted(p.name for p in folder.iterdir()) == sorted([new.name, olds[3].name, olds[2].name, mine.name,
+                                                              link.name])
+    os.utime(new, (1, 1))  # read back: marked used, so it outlives old2 and old3 at the next pruning
+    compiled.scoring_module(checked.program, texts, "t.scheme")
+    assert new.stat().st_mtime > 1_000_010
+    compiled.scoring_module(checked.program, [("t.scheme", FAST + "\n")], "t.scheme")
+    assert new.exists() and not olds[2].exists() and olds[3].exists() and mine.exists() and link.is_symlink()
 
 
 def test_a_changed_cached_module_is_made_anew_never_run(tmp_path, monkeypatch):

@@ -140,6 +140,28 @@ def test_read_private_refuses_what_is_not_a_small_regular_file_of_ours(tmp_path)
     assert read_private(tmp_path / "missing", 10) is None
 
 
+def test_the_grammar_caches_keep_the_most_recently_used_files(tmp_path, monkeypatch):
+    """Each version of the grammar, kaoping, lark or Python writes its own cache files: writing one
+    keeps the _CACHE_KEEP most recently used and removes older ones (only ours: never a link, never
+    another name)."""
+    monkeypatch.setattr(P, "_CACHE_KEEP", 2)
+    olds = [tmp_path / f"scheme-grammar-old{i}.json" for i in range(3)]
+    for i, old in enumerate(olds):
+        old.write_text("x")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    other = tmp_path / "other.json"
+    other.write_text("x")
+    os.utime(other, (1, 1))
+    link = tmp_path / "scheme-grammar-link.json"
+    link.symlink_to(tmp_path / "nowhere")
+    P._write_cache(tmp_path / "scheme-grammar-new.json", {"a": 1})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["scheme-grammar-new.json", olds[2].name, other.name, link.name])
+    os.utime(tmp_path / "scheme-grammar-new.json", (1, 1))
+    assert P._read_cache(tmp_path / "scheme-grammar-new.json") == {"a": 1}  # read: marked used
+    assert os.stat(tmp_path / "scheme-grammar-new.json").st_mtime > 1_000_010
+
+
 def test_checking_with_warm_caches_never_imports_lark(tmp_path, schemes):
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))
     code = textwrap.dedent("""
