@@ -846,19 +846,25 @@ def _problem(pr, code, message, key):
     pr.append({"code": code, "message": message, "key": key})
 
 
+def not_applicable(out, na, full, why):
+    """A node that does not apply, scored as its 不适用 says: its full points (满分), N points (计 N), or
+    折算 (nothing: its parent's sum is rescaled over the others, sum_line)."""
+    policy, amount = na
+    out["points"] = (full or ZERO) if policy == "full" else (amount or ZERO)
+    out["rule"] = f"不适用（{why}），" + (
+        "按满分计" if policy == "full" else "分值按比例折算到同级" if policy == "rescale"
+        else f"计 {show(out['points'])} 分")
+    if policy == "rescale":
+        out["rescaled_away"] = True
+    return out
+
+
 def decided(node, out, env, pr, weight):
     """适用 … 不适用 …, 门槛: the line when they decide the node's points, else None."""
     c = node.conditions
     try:
         if c.applies is not None and not holds(c.applies, env):
-            policy, amount = c.na
-            out["points"] = (weight or ZERO) if policy == "full" else (amount or ZERO)
-            out["rule"] = f"不适用（{_why(c.applies, env)}），" + (
-                "按满分计" if policy == "full" else "分值按比例折算到同级" if policy == "rescale"
-                else f"计 {show(out['points'])} 分")
-            if policy == "rescale":
-                out["rescaled_away"] = True  # its parent's sum is rescaled over the others (sum_line)
-            return out
+            return not_applicable(out, c.na, weight, _why(c.applies, env))
         if c.gate is not None:
             why = unmet(c.gate, env)
             if why:
@@ -1099,15 +1105,13 @@ def listed_line(node, env, pr):
     if own is not None:
         out = sum_line(own, env, pr)
     else:
-        classes, (policy, amount) = env.listed[node.key]
+        classes, na = env.listed[node.key]
         out = line(node.key, node.kind, node.label, node.source, node.full)
         if env.unit_class in classes:
             _problem(pr, "V0116", f"{node.key} 由 {env.unit_class} 的单位自列指标，方案中却没有本单位的单位块", node.key)
             out["rule"] = "缺少本单位的指标"
         else:
-            out["points"] = (node.full or ZERO) if policy == "full" else (amount or ZERO)
-            out["rule"] = "不适用（本单位不列此项的指标），" + (
-                "按满分计" if policy == "full" else f"计 {show(out['points'])} 分")
+            not_applicable(out, na, node.full, "本单位不列此项的指标")
     env.pts[node.key] = (out["points"], out["full"])
     return out
 

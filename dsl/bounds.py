@@ -358,6 +358,13 @@ class _Analysis:
         self.declared.setdefault(n.key, declared_range(n))
         return out
 
+    def rescaled_away(self, n: ir.Node) -> bool:
+        """Whether the node may give its points to its siblings (不适用 折算, on the node or its 单位自列)."""
+        c = n.conditions
+        if c is not None and c.applies is not None and c.na[0] == "rescale":
+            return True
+        return n.key in self.listed and self.listed[n.key][0] == "rescale"
+
     def sum(self, n: ir.Sum) -> Interval:
         total = point(ZERO)
         rates: list[Interval | None] = []  # each summed child's points ÷ its full points
@@ -367,8 +374,7 @@ class _Analysis:
                 total = add(total, b)
                 full = _line_full(child)
                 rates.append(div(b, point(full)) if full else None)
-        if rates and any(c.conditions is not None and c.conditions.applies is not None and c.conditions.na[0] == "rescale"
-                         for c in n.children):
+        if rates and any(self.rescaled_away(c) for c in n.children):
             # 不适用 折算: the others' sum × (all the children's full points ÷ theirs), between the least and the
             # greatest rate of a child times the whole
             every = sum((_line_full(c) or ZERO for c, s in zip(n.children, n.summed) if s), ZERO)

@@ -122,6 +122,55 @@ def test_membership_comes_from_the_scheme(tmp_path):
     assert "V0115" in [p["code"] for p in s["problems"]]
 
 
+def test_a_section_a_unit_does_not_list_can_give_its_points_to_the_others(tmp_path):
+    """单位自列 … 不适用 折算: a unit without the section is scored over the rest of its parent, as any
+    node that does not apply with 折算 (it was once accepted and counted 0)."""
+    both = Both.of_text("""
+    方案 "折算" {
+      类别 考核 满分 100 {
+        类别 共性指标 满分 50 { 1-1 "依法行政" 权重 50 }
+        类别 镇街工作 满分 50 单位自列 镇街 不适用 折算 {}
+      }
+      单位类别 市直部门 {}
+      单位类别 镇街 {}
+      单位 "东镇" 属于 镇街 { 类别 镇街工作 { 指标 1 "乡村振兴" 分值 50 评分 是否 } }
+      得分 总分 = 考核
+    }
+    """, tmp_path)
+    scored = {s["unit"]: s for s in both.rank([unit("商务局", {"1-1": "40"}, "市直部门"),
+                                               unit("东镇", {"1-1": "40", "1": "是"})])}
+    # 商务局 lists no 镇街工作: 40 × (50 + 50) ÷ 50 = 80
+    assert scored["商务局"]["total"] == 80
+    assert "按比例折算" in scored["商务局"]["tree"][0]["rule"]
+    # 东镇 lists it: 40 + 50 = 90, nothing rescaled
+    assert scored["东镇"]["total"] == 90
+    # the bounds know it: with 1-1 allowed up to 60, 考核 reaches 60 × (50 + 50) ÷ 50 = 120 by rescaling,
+    # more than the 60 + 50 = 110 of the plain sum
+    from kaoping.dsl.bounds import analyse
+    wide = Both.of_text("""
+    方案 "折算" {
+      类别 考核 {
+        类别 共性指标 { 1-1 "依法行政" 权重 50 范围 [0, 60] }
+        类别 镇街工作 满分 50 单位自列 镇街 不适用 折算 {}
+      }
+      单位类别 市直部门 {}
+      单位类别 镇街 {}
+      单位 "东镇" 属于 镇街 { 类别 镇街工作 { 指标 1 "乡村振兴" 分值 50 评分 是否 } }
+      得分 总分 = 考核
+    }
+    """, tmp_path)
+    assert analyse(wide.program).nodes["考核"] == (0, 120)
+    assert wide.score(unit("商务局", {"1-1": "60"}, "市直部门"))["total"] == 120
+    # at the top of the tree there is no parent sum to rescale: refused, as for any 不适用 折算 there
+    r = check("""
+    方案 "x" {
+      类别 a 满分 50 { 1-1 "甲" 权重 50 }
+      类别 b 满分 50 单位自列 不适用 折算 {}
+    }
+    """)
+    assert [c for c, *_ in codes(r)] == ["E0503"]
+
+
 def test_malformed_sections_are_refused_at_their_place():
     r = check("""
     方案 "x" {
