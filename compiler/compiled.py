@@ -12,21 +12,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from kaoping.dsl import ir
-from kaoping.dsl.source import prune_cache, read_private, touch
+from kaoping.dsl.source import cache_folder, prune_cache, read_private, touch
 
 from .emit import compile_program
 
 _EMITTER = ("runtime.py", "fastrun.py", "fastgen.py", "emit.py", "writer.py")
-
-
-def _folder() -> Path | None:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "kaoping" / "modules"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return folder
 
 
 def _key(texts: list[tuple[str, str]], source_name: str) -> str:
@@ -51,7 +41,7 @@ def scoring_module(program: ir.Program, texts: list[tuple[str, str]], source_nam
     """The module of `program` (checked from `texts`: (name, text) of every file read). A cached file is
     used only when it is the user's own regular file and its first line holds the SHA-256 of the rest:
     a file changed, cut short or put there by anyone else is made anew, never run."""
-    folder = _folder()
+    folder = cache_folder("modules")
     name = f"kaoping_scheme_{_key(texts, source_name)}"
     source = None
     if folder is not None:

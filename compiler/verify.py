@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-import os
 import random
 from fractions import Fraction
 from pathlib import Path
@@ -31,6 +30,7 @@ from kaoping.dsl import ir
 from kaoping.dsl import model as M
 from kaoping.dsl.lower import Lowering, Refused
 from kaoping.dsl.names import GRADE, OTHER_UNIT, RANK
+from kaoping.dsl.source import cache_path
 
 from . import runtime as R
 from .interpret import Interpreter
@@ -242,8 +242,7 @@ class Report:
 
 def cache_dir() -> Path:
     """Where hypothesis keeps its examples: the user's cache folder, never the current directory."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kaoping" / "hypothesis"
+    return cache_path("hypothesis")
 
 
 def _interval(e, scheme: M.Scheme, b: B.Bounds) -> B.Interval | None:

@@ -35,7 +35,7 @@ except ImportError:
 from . import ast as A
 from .diagnostics import Diagnostic
 from .names import GRADE
-from .source import Source, Span, prune_cache, read_private, touch
+from .source import Source, Span, cache_folder, prune_cache, read_private, touch
 
 # lark is imported only where it is needed (building the tables, the reference path, syntax errors):
 # checking a scheme with the tables cached never imports it.
@@ -48,16 +48,6 @@ _LARK_FORMAT = 1  # bump when the options of the lark parser or the layout of it
 _CACHE_LIMIT = 32 << 20  # a cache file larger than this is not read
 _CACHE_KEEP = 8  # grammar caches kept, the most recently used (two files a grammar, kaoping, lark and Python)
 _OPTIONS = dict(parser="lalr", lexer="contextual", strict=True, propagate_positions=True, maybe_placeholders=False)
-
-
-def _cache_folder() -> Path | None:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "kaoping"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return folder
 
 
 def _digest(text: str) -> str:
@@ -133,7 +123,7 @@ def _write_cache(path: Path | None, value) -> None:
 
 
 def _lark_file(text: str) -> Path | None:
-    folder = _cache_folder()
+    folder = cache_folder()
     if folder is None:
         return None
     return folder / f"scheme-grammar-{_digest(text)}.l{_LARK_FORMAT}-{_cache_tag()}.json"
@@ -1335,7 +1325,7 @@ def _fast_kind(size, incl, kind):
 
 
 def _tables_file(text: str) -> Path | None:
-    folder = _cache_folder()
+    folder = cache_folder()
     if folder is None:
         return None
     return folder / f"scheme-grammar-{_digest(text)}.d{_TABLES_FORMAT}-{_cache_tag()}.json"

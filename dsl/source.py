@@ -6,6 +6,7 @@ import codecs
 import os
 import re
 import stat
+from pathlib import Path
 
 import attrs
 
@@ -230,6 +231,23 @@ def read_private(path, limit: int) -> bytes | None:
         return None
     finally:
         os.close(fd)
+
+
+def cache_path(*parts: str) -> Path:
+    """A place in kaoping's part of the user's cache folder ($XDG_CACHE_HOME, else ~/.cache): never the
+    repository or the current directory."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base, "kaoping", *parts)
+
+
+def cache_folder(*parts: str) -> Path | None:
+    """cache_path(*parts), made when missing; None when it cannot be (the caller works without a cache)."""
+    folder = cache_path(*parts)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
 
 
 def prune_cache(folder, prefix: str, keep: int) -> None:
