@@ -155,15 +155,14 @@ def _cross(e: A.Call, score: dict, scheme: M.Scheme, together: Together | None) 
             units = [u for u in units if u["class"] == scope.name]
     if e.func == "单位数":
         return Fraction(len(units))
-    values = [evaluate_expr(args[0], u, scheme) for u in units]
-    if e.func == "名次":
-        own = evaluate_expr(args[0], score, scheme)
-        return Fraction(1 + sum(1 for v in values if v > own))
-    if not values:
-        raise _Unknown(f"{e.func}（没有单位）")
-    if e.func == "均值":
-        return sum(values, Fraction(0)) / len(values)
-    return max(values) if e.func == "最大" else min(values)
+    # the aggregate as scoring computes it (runtime.cross_aggregates / cross_value): one meaning of each
+    rows = [(None, {"x": evaluate_expr(args[0], u, scheme)}) for u in units]
+    aggregates = R.cross_aggregates(rows, [ir.CrossSpec(e.func, "x", None)])
+    own = evaluate_expr(args[0], score, scheme) if e.func == "名次" else None
+    try:
+        return R.cross_value(aggregates, e.func, "x", None, own)
+    except R.Problem:
+        raise _Unknown(f"{e.func}（没有单位）") from None
 
 
 def _compare(op: str, left, right, scheme: M.Scheme) -> bool:
