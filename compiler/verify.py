@@ -178,7 +178,7 @@ def _compare(op: str, left, right, scheme: M.Scheme) -> bool:
 
 
 def _scope_leaves(scheme: M.Scheme, kind: str, name: str) -> list[M.Node]:
-    """The leaves 全部 一级指标 / 二级指标 / 指标 / 全部 NAME name (as a case's inputs take them)."""
+    """The leaves 全部 一级指标 / 二级指标 / 指标 / 全部 NAME name (a case's inputs, a 性质's 全部 … 为 …)."""
     if kind == "all_in":
         return [leaf for r in scheme.roots for n in r.walk() if n.key == name for leaf in n.leaves()]
     wanted = {"all_level1": (M.INDICATOR,), "all_level2": (M.ITEM,), "all_items": (M.ITEM, M.INDICATOR)}[kind]
@@ -504,7 +504,6 @@ def _note(run: Run, f: Failure | None) -> None:
 def _entry_values(scheme: M.Scheme, entries) -> dict:
     """Case or population entries → results values: shorthands (全部 …) first, then specific entries."""
     values: dict = {}
-    leaves = scheme.leaves()
 
     def plain(kind: str, value):
         """A case value as a results file gives it (a map: per-level counts, fields, parts, entries)."""
@@ -519,17 +518,9 @@ def _entry_values(scheme: M.Scheme, entries) -> dict:
     ordered = sorted(entries, key=lambda e: not e.target_kind.startswith("all"))  # the later entry wins
     for entry in ordered:
         value = plain(entry.value_kind, entry.value)
-        if entry.target_kind in ("all_level2", "all_items", "all_level1"):
-            wanted = {"all_level2": (M.ITEM,), "all_level1": (M.INDICATOR,), "all_items": (M.ITEM, M.INDICATOR)}
-            for leaf in leaves:
-                if leaf.kind in wanted[entry.target_kind]:
-                    values[leaf.key] = value
-        elif entry.target_kind == "all_in":
-            for root in scheme.roots:
-                for node in root.walk():
-                    if node.key == entry.target:
-                        for leaf in node.leaves():
-                            values[leaf.key] = value
+        if entry.target_kind.startswith("all"):
+            for leaf in _scope_leaves(scheme, entry.target_kind, entry.target):
+                values[leaf.key] = value
         else:
             values[entry.target] = value
     return values

@@ -859,7 +859,7 @@ class Lowering:
 
     def listed(self) -> dict[str, tuple[str | None, tuple[str, Fraction | None]]]:
         """单位自列 sections of the scheme's tree → (the unit class they are for, the points of a unit
-        that lists none: 不适用 计 N / 满分, else 0)."""
+        that lists none: 不适用 计 N / 满分 / 折算, else 0)."""
         out: dict[str, tuple[str | None, tuple[str, Fraction | None]]] = {}
         for r in self.s.roots:
             for n in r.walk():
