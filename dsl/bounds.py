@@ -305,12 +305,18 @@ class Bounds:
         return None
 
 
+def _not_applicable(na: tuple[str, Fraction | None], full: Fraction | None) -> Fraction:
+    """The points of a node that does not apply (as runtime.not_applicable scores it): 满分 its full points,
+    计 N its N, 折算 none (its parent's sum rescales, Analysis.sum)."""
+    policy, amount = na
+    return (full or ZERO) if policy == "full" else (amount or ZERO)
+
+
 def _conditions(c: ir.Conditions | None, out: Interval, weight: Fraction | None) -> Interval:
     if c is None:
         return out
     if c.applies is not None:
-        policy, amount = c.na
-        out = hull(out, point((weight or ZERO) if policy == "full" else (amount or ZERO)))
+        out = hull(out, point(_not_applicable(c.na, weight)))
     if c.gate is not None:
         out = hull(out, point(ZERO))
     return out
@@ -390,8 +396,7 @@ class _Analysis:
         if n.key in dict(self.prog.block_classes):
             out = hull(out, point(ZERO))  # a unit block's section counts 0 for other units
         if n.key in self.listed:  # 单位自列: any unit's own section (analysed first), or its 不适用 points
-            policy, amount = self.listed[n.key]
-            out = hull(self.nodes.get(n.key, point(ZERO)), point((n.full or ZERO) if policy == "full" else (amount or ZERO)))
+            out = hull(self.nodes.get(n.key, point(ZERO)), point(_not_applicable(self.listed[n.key], n.full)))
         return _conditions(n.conditions, out, n.full)
 
 
